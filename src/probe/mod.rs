@@ -1,0 +1,1 @@
+//! ffprobe and keyframe thumbnails.
