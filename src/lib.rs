@@ -1,5 +1,13 @@
 //! Kinora: a self-hosted video media server that speaks Jellyfin.
+//!
+//! The map is `DESIGN.md`; dependency direction: `app` → `api` → (`scanner`, `jobs`,
+//! `workers`) → `db` → `domain`/`naming`/`config`.
 
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod jobs;
 pub mod media;
+pub mod naming;
 pub mod probe;
+pub mod scanner;

@@ -1,1 +1,16 @@
-pub fn x(){}
+//! The catalog schema: frozen DDL, portable across SQLite and PostgreSQL. Forward-only.
+//! A migration never imports the server's entities: it describes tables as they were when it
+//! was written.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

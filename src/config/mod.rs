@@ -1,0 +1,354 @@
+//! Configuration: a TOML file plus `KINORA_*` environment overrides, validated once at start-up
+//! and then passed around as `Arc<Config>`. Unknown keys and bad values stop start-up with a
+//! message that names the key.
+
+mod env;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use env::apply_env_overrides;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config {origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("invalid value for {key}: {message}")]
+    BadValue { key: String, message: String },
+}
+
+/// The whole effective configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the catalog (SQLite), thumbnails and caches live.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub scanner: ScannerConfig,
+    pub jobs: JobsConfig,
+    pub tools: ToolsConfig,
+    pub admin: AdminConfig,
+    pub libraries: Vec<LibraryConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./kinora-data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            scanner: ScannerConfig::default(),
+            jobs: JobsConfig::default(),
+            tools: ToolsConfig::default(),
+            admin: AdminConfig::default(),
+            libraries: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// 8096 is Jellyfin's port; 0 picks a free one (tests run in parallel).
+    pub port: u16,
+    /// HTTP worker threads; 0 = one per core.
+    pub workers: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "0.0.0.0".into(),
+            port: 8096,
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://…` or `sqlite://…`; unset means `kinora.db` inside `data_dir`.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScannerConfig {
+    /// Seconds between periodic stat-only walks of every library (0 = never).
+    pub interval_secs: u64,
+    /// A file whose size has not changed for this many seconds is considered complete.
+    pub stability_secs: u64,
+    /// How long filesystem events are gathered before they are handled, in milliseconds.
+    pub debounce_ms: u64,
+}
+
+impl Default for ScannerConfig {
+    fn default() -> Self {
+        ScannerConfig {
+            interval_secs: 3600,
+            stability_secs: 3,
+            debounce_ms: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Concurrent background jobs (probe, thumbnails…); 0 = one per core.
+    pub workers: usize,
+    /// Attempts before a job is recorded as permanently failed.
+    pub max_attempts: i32,
+    /// Lease length in seconds; a job whose worker died is taken again after it runs out.
+    pub lease_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 0,
+            max_attempts: 4,
+            lease_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToolsConfig {
+    pub ffprobe: PathBuf,
+    pub ffmpeg: PathBuf,
+    /// Seconds before one ffprobe/ffmpeg run is killed.
+    pub timeout_secs: u64,
+}
+
+impl Default for ToolsConfig {
+    fn default() -> Self {
+        ToolsConfig {
+            ffprobe: PathBuf::from("ffprobe"),
+            ffmpeg: PathBuf::from("ffmpeg"),
+            timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// First administrator, created only when no user exists yet.
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibraryKind {
+    Movies,
+    Tv,
+    Home,
+    Mixed,
+}
+
+impl LibraryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LibraryKind::Movies => "movies",
+            LibraryKind::Tv => "tv",
+            LibraryKind::Home => "home",
+            LibraryKind::Mixed => "mixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "movies" => LibraryKind::Movies,
+            "tv" => LibraryKind::Tv,
+            "home" => LibraryKind::Home,
+            "mixed" => LibraryKind::Mixed,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchMode {
+    /// Filesystem events where they work, plus the periodic walk.
+    #[default]
+    Auto,
+    /// Periodic walk only (network shares deliver no events).
+    Poll,
+    /// Neither: scans only on demand and at start.
+    Off,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryConfig {
+    pub name: String,
+    pub path: PathBuf,
+    pub kind: LibraryKind,
+    /// Persisted id; set it to keep a library's items when its path changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub watch: WatchMode,
+}
+
+impl Config {
+    /// Loads the effective configuration: explicit path, else `$KINORA_CONFIG`, else
+    /// `./kinora.toml` when present, else defaults; then environment overrides; then validation.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let path = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("KINORA_CONFIG").map(PathBuf::from))
+            .or_else(|| {
+                let local = PathBuf::from("kinora.toml");
+                local.exists().then_some(local)
+            });
+        let (text, origin) = match &path {
+            Some(p) => (
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?,
+                p.display().to_string(),
+            ),
+            None => (String::new(), "(built-in defaults)".to_string()),
+        };
+        Self::from_parts(&text, &origin, &env)
+    }
+
+    /// Pure form of [`Config::load`], for tests.
+    pub fn from_parts(
+        toml_text: &str,
+        origin: &str,
+        env: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
+        let mut doc: toml::Table = toml::from_str(toml_text).map_err(|e| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        apply_env_overrides(&mut doc, env)?;
+        let config: Config =
+            Config::deserialize(toml::Value::Table(doc)).map_err(|e| ConfigError::Invalid {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.bind.parse::<std::net::IpAddr>().is_err() && self.server.bind != "localhost"
+        {
+            return Err(bad("server.bind", "not an IP address"));
+        }
+        if let Some(url) = &self.database.url {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return Err(bad(
+                    "database.url",
+                    "must start with postgres://, postgresql:// or sqlite:",
+                ));
+            }
+        }
+        if self.jobs.max_attempts < 1 {
+            return Err(bad("jobs.max_attempts", "must be at least 1"));
+        }
+        if self.jobs.lease_secs < 5 {
+            return Err(bad("jobs.lease_secs", "must be at least 5"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, lib) in self.libraries.iter().enumerate() {
+            if lib.name.trim().is_empty() {
+                return Err(bad(&format!("libraries[{i}].name"), "must not be empty"));
+            }
+            if !names.insert(lib.name.to_lowercase()) {
+                return Err(bad(
+                    &format!("libraries[{i}].name"),
+                    &format!("duplicate library name {:?}", lib.name),
+                ));
+            }
+            if lib.path.as_os_str().is_empty() {
+                return Err(bad(&format!("libraries[{i}].path"), "must not be empty"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The catalog URL: the configured one, else a SQLite file inside the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("kinora.db").display()
+            ),
+        }
+    }
+
+    /// The effective configuration as TOML with secrets masked, for `kinora config check`.
+    pub fn to_masked_toml(&self) -> String {
+        let mut masked = self.clone();
+        if masked.admin.password.is_some() {
+            masked.admin.password = Some("********".into());
+        }
+        if let Some(url) = &masked.database.url {
+            masked.database.url = Some(mask_url_password(url));
+        }
+        toml::to_string_pretty(&masked).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    pub fn job_workers(&self) -> usize {
+        if self.jobs.workers == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        } else {
+            self.jobs.workers
+        }
+    }
+}
+
+fn bad(key: &str, message: &str) -> ConfigError {
+    ConfigError::BadValue {
+        key: key.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:********@host/db`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:********{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &url[scheme_end + 3 + at..]
+        ),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

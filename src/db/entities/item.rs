@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "items")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub library_id: String,
+    pub parent_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub kind: String,
+    pub extra_type: Option<String>,
+    pub name: String,
+    pub sort_name: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub season_number: Option<i32>,
+    pub episode_number: Option<i32>,
+    pub episode_number_end: Option<i32>,
+    pub identity_key: Option<String>,
+    pub folder: Option<String>,
+    pub overview: Option<String>,
+    pub runtime_ms: Option<i64>,
+    pub premiere_date: Option<String>,
+    pub image_path: Option<String>,
+    pub image_tag: Option<String>,
+    pub missing: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

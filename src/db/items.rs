@@ -1,0 +1,300 @@
+//! Items: logical titles (movie, series, season, episode, home video, extra, library folder).
+//! Ids are random UUIDs kept for life; files attach to them, never the other way round.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::entities::item;
+use super::{now_ms, Catalog, CatalogError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Folder,
+    Movie,
+    Series,
+    Season,
+    Episode,
+    Video,
+    Extra,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Folder => "folder",
+            ItemKind::Movie => "movie",
+            ItemKind::Series => "series",
+            ItemKind::Season => "season",
+            ItemKind::Episode => "episode",
+            ItemKind::Video => "video",
+            ItemKind::Extra => "extra",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemKind> {
+        Some(match s {
+            "folder" => ItemKind::Folder,
+            "movie" => ItemKind::Movie,
+            "series" => ItemKind::Series,
+            "season" => ItemKind::Season,
+            "episode" => ItemKind::Episode,
+            "video" => ItemKind::Video,
+            "extra" => ItemKind::Extra,
+            _ => return None,
+        })
+    }
+
+    /// Kinds that own media files themselves (the others are containers).
+    pub fn is_playable(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Movie | ItemKind::Episode | ItemKind::Video | ItemKind::Extra
+        )
+    }
+}
+
+/// Fields of a new item; the rest is filled by enrichment later.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub library_id: String,
+    pub parent_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub kind: ItemKind,
+    pub extra_type: Option<String>,
+    pub name: String,
+    pub year: Option<i32>,
+    pub season_number: Option<i32>,
+    pub episode_number: Option<i32>,
+    pub episode_number_end: Option<i32>,
+    pub identity_key: String,
+    pub folder: Option<String>,
+}
+
+pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Model, CatalogError> {
+    let now = now_ms();
+    let sort_name = match (new.kind, new.season_number, new.episode_number) {
+        // Seasons and episodes sort by number, not by title.
+        (ItemKind::Season, Some(s), _) => format!("{s:05}"),
+        (ItemKind::Episode, s, Some(e)) => format!("{:05}{e:05}", s.unwrap_or(0)),
+        _ => crate::naming::sort_key(&new.name),
+    };
+    Ok(item::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        library_id: Set(new.library_id),
+        parent_id: Set(new.parent_id),
+        owner_id: Set(new.owner_id),
+        kind: Set(new.kind.as_str().to_string()),
+        extra_type: Set(new.extra_type),
+        name: Set(new.name),
+        sort_name: Set(sort_name),
+        original_title: Set(None),
+        year: Set(new.year),
+        season_number: Set(new.season_number),
+        episode_number: Set(new.episode_number),
+        episode_number_end: Set(new.episode_number_end),
+        identity_key: Set(Some(new.identity_key)),
+        folder: Set(new.folder),
+        overview: Set(None),
+        runtime_ms: Set(None),
+        premiere_date: Set(None),
+        image_path: Set(None),
+        image_tag: Set(None),
+        missing: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The item of a library with this identity (optionally in this folder), present or not.
+pub async fn find_by_identity<C: ConnectionTrait>(
+    db: &C,
+    library_id: &str,
+    identity_key: &str,
+    folder: Option<&str>,
+) -> Result<Vec<item::Model>, CatalogError> {
+    let mut q = item::Entity::find()
+        .filter(item::Column::LibraryId.eq(library_id))
+        .filter(item::Column::IdentityKey.eq(identity_key));
+    if let Some(folder) = folder {
+        q = q.filter(item::Column::Folder.eq(folder));
+    }
+    Ok(q.order_by_asc(item::Column::CreatedAt).all(db).await?)
+}
+
+/// Finds the container item (series or season) with this identity, creating it if needed, and
+/// makes sure it is listed.
+pub async fn find_or_create_container<C: ConnectionTrait>(
+    db: &C,
+    new: NewItem,
+) -> Result<String, CatalogError> {
+    if let Some(existing) = find_by_identity(db, &new.library_id, &new.identity_key, None)
+        .await?
+        .into_iter()
+        .next()
+    {
+        if existing.missing {
+            set_missing(db, &existing.id, false).await?;
+        }
+        return Ok(existing.id);
+    }
+    Ok(create(db, new).await?.id)
+}
+
+pub async fn set_missing<C: ConnectionTrait>(db: &C, id: &str, missing: bool) -> Result<(), CatalogError> {
+    super::execute_on(
+        db,
+        "UPDATE items SET missing = $1, updated_at = $2 WHERE id = $3",
+        vec![missing.into(), now_ms().into(), id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Recomputes `missing` for the given items and then their ancestors: a title is present while
+/// one of its files is; a series or season while one of its children is.
+pub async fn refresh_presence<C: ConnectionTrait>(db: &C, item_ids: &[String]) -> Result<(), CatalogError> {
+    let mut level: Vec<String> = item_ids.to_vec();
+    level.sort();
+    level.dedup();
+    let now = now_ms();
+    for _depth in 0..4 {
+        if level.is_empty() {
+            break;
+        }
+        let rows = item::Entity::find()
+            .filter(item::Column::Id.is_in(level.clone()))
+            .all(db)
+            .await?;
+        let mut parents = Vec::new();
+        for row in rows {
+            let Some(kind) = ItemKind::parse(&row.kind) else { continue };
+            let sql = match kind {
+                ItemKind::Folder => continue,
+                k if k.is_playable() => {
+                    "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM media_files f \
+                       WHERE f.item_id = items.id AND f.state IN ('active', 'pending')), updated_at = $1 \
+                     WHERE id = $2"
+                }
+                _ => {
+                    "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM items c \
+                       WHERE c.parent_id = items.id AND c.missing = FALSE), updated_at = $1 \
+                     WHERE id = $2"
+                }
+            };
+            super::execute_on(db, sql, vec![now.into(), row.id.clone().into()]).await?;
+            if let Some(parent) = row.parent_id {
+                parents.push(parent);
+            }
+        }
+        parents.sort();
+        parents.dedup();
+        level = parents;
+    }
+    Ok(())
+}
+
+pub async fn get(c: &Catalog, id: &str) -> Result<Option<item::Model>, CatalogError> {
+    Ok(item::Entity::find_by_id(id.to_string()).one(&c.read).await?)
+}
+
+/// Sort orders the native API offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSort {
+    Name,
+    Year,
+    Added,
+}
+
+/// Filters for item listings. Missing items are never listed.
+#[derive(Debug, Clone, Default)]
+pub struct ItemQuery {
+    pub library_id: Option<String>,
+    pub kinds: Vec<ItemKind>,
+    pub parent_id: Option<String>,
+    pub text: Option<String>,
+    pub sort: Option<ItemSort>,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<item::Model>, u64), CatalogError> {
+    let mut cond = Condition::all().add(item::Column::Missing.eq(false));
+    if let Some(lib) = &q.library_id {
+        cond = cond.add(item::Column::LibraryId.eq(lib.clone()));
+    }
+    if !q.kinds.is_empty() {
+        cond = cond.add(item::Column::Kind.is_in(q.kinds.iter().map(|k| k.as_str())));
+    } else {
+        // Library roots are listed through /libraries, extras through their owner.
+        cond = cond.add(item::Column::Kind.is_not_in([
+            ItemKind::Folder.as_str(),
+            ItemKind::Extra.as_str(),
+        ]));
+    }
+    if let Some(parent) = &q.parent_id {
+        cond = cond.add(
+            Condition::any()
+                .add(item::Column::ParentId.eq(parent.clone()))
+                .add(item::Column::OwnerId.eq(parent.clone())),
+        );
+    }
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // Sort names are lower-case, so a case-insensitive match works on both backends.
+        let needle = crate::naming::sort_key(text);
+        cond = cond.add(item::Column::SortName.contains(needle));
+    }
+    let base = item::Entity::find().filter(cond);
+    let total = base.clone().count(&c.read).await?;
+    let order = if q.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let sorted = match q.sort.unwrap_or(ItemSort::Name) {
+        ItemSort::Name => base.order_by(item::Column::SortName, order.clone()),
+        ItemSort::Year => base
+            .order_by(item::Column::Year, order.clone())
+            .order_by(item::Column::SortName, sea_orm::Order::Asc),
+        ItemSort::Added => base.order_by(item::Column::CreatedAt, order.clone()),
+    };
+    let rows = sorted
+        .order_by(item::Column::Id, sea_orm::Order::Asc)
+        .offset(q.offset)
+        .limit(q.limit)
+        .all(&c.read)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Sets the item's image when it has none yet (a keyframe thumbnail never replaces a poster).
+pub async fn set_image_if_absent(
+    c: &Catalog,
+    item_id: &str,
+    path: &str,
+    tag: &str,
+) -> Result<(), CatalogError> {
+    super::execute(
+        &c.write,
+        "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3 \
+         WHERE id = $4 AND (image_path IS NULL OR image_path = $5)",
+        vec![path.into(), tag.into(), now_ms().into(), item_id.into(), path.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_runtime(c: &Catalog, item_id: &str, runtime_ms: Option<i64>) -> Result<(), CatalogError> {
+    super::execute(
+        &c.write,
+        "UPDATE items SET runtime_ms = $1, updated_at = $2 WHERE id = $3",
+        vec![runtime_ms.into(), now_ms().into(), item_id.into()],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,310 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    Statement, Value,
+};
+use tokio::sync::Notify;
+
+use crate::db::entities::job;
+use crate::db::{now_ms, Catalog, CatalogError};
+
+/// Lifecycle of one job row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    /// Two enqueues with the same key are one job.
+    pub dedupe_key: String,
+    /// The library, file or item the job is about (for "job state" in item details).
+    pub subject_id: Option<String>,
+    pub payload: serde_json::Value,
+    /// Higher runs first (a probe a client is waiting for beats the backlog).
+    pub priority: i32,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct JobCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub done: u64,
+    pub failed: u64,
+}
+
+/// Handle to the queue; cheap to clone.
+#[derive(Clone)]
+pub struct JobQueue {
+    catalog: Catalog,
+    wake: Arc<Notify>,
+    max_attempts: i32,
+    lease: Duration,
+}
+
+impl JobQueue {
+    pub fn new(catalog: Catalog, max_attempts: i32, lease: Duration) -> JobQueue {
+        JobQueue {
+            catalog,
+            wake: Arc::new(Notify::new()),
+            max_attempts,
+            lease,
+        }
+    }
+
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Wakes idle workers (after an enqueue in this process).
+    pub fn notify(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub async fn wait_for_work(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.wake.notified()).await;
+    }
+
+    /// Adds a job, or brings an existing one with the same key back to life: a finished or
+    /// failed job is queued again; a running one is marked to run once more when it finishes
+    /// (its input changed while it ran); a queued one is left alone (its priority may rise).
+    pub async fn enqueue(&self, job: NewJob) -> Result<(), CatalogError> {
+        self.enqueue_many(std::slice::from_ref(&job)).await
+    }
+
+    pub async fn enqueue_many(&self, jobs: &[NewJob]) -> Result<(), CatalogError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        for chunk in jobs.chunks(200) {
+            let mut sql = String::from(
+                "INSERT INTO jobs (kind, payload, dedupe_key, subject_id, state, priority, attempts, \
+                 max_attempts, run_after, requeue, created_at, updated_at) VALUES ",
+            );
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+            for (i, job) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let b = values.len();
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, 'queued', ${}, 0, ${}, ${}, FALSE, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                ));
+                values.extend([
+                    job.kind.into(),
+                    job.payload.to_string().into(),
+                    job.dedupe_key.clone().into(),
+                    job.subject_id.clone().into(),
+                    job.priority.into(),
+                    self.max_attempts.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (dedupe_key) DO UPDATE SET \
+                   requeue = CASE WHEN jobs.state = 'running' THEN TRUE ELSE jobs.requeue END, \
+                   priority = CASE WHEN excluded.priority > jobs.priority THEN excluded.priority ELSE jobs.priority END, \
+                   payload = excluded.payload, \
+                   attempts = CASE WHEN jobs.state IN ('done', 'failed') THEN 0 ELSE jobs.attempts END, \
+                   last_error = CASE WHEN jobs.state IN ('done', 'failed') THEN NULL ELSE jobs.last_error END, \
+                   run_after = CASE WHEN jobs.state IN ('done', 'failed') THEN excluded.run_after ELSE jobs.run_after END, \
+                   state = CASE WHEN jobs.state IN ('done', 'failed') THEN 'queued' ELSE jobs.state END, \
+                   updated_at = excluded.updated_at",
+            );
+            crate::db::execute(&self.catalog.write, &sql, values).await?;
+        }
+        self.notify();
+        Ok(())
+    }
+
+    /// Takes the most urgent runnable job: queued and due, or running with an expired lease
+    /// (its worker died). One statement, so two workers never take the same job.
+    pub async fn claim(&self, owner: &str) -> Result<Option<ClaimedJob>, CatalogError> {
+        let now = now_ms();
+        let lease_until = now + self.lease.as_millis() as i64;
+        let lock = if self.catalog.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
+               attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs \
+                 WHERE (state = 'queued' AND run_after <= $4) \
+                    OR (state = 'running' AND lease_until < $5) \
+                 ORDER BY priority DESC, run_after, id LIMIT 1{lock}) \
+             RETURNING id, kind, payload, attempts, max_attempts"
+        );
+        let stmt = Statement::from_sql_and_values(
+            self.catalog.backend(),
+            &sql,
+            [owner.into(), lease_until.into(), now.into(), now.into(), now.into()],
+        );
+        let row = self.catalog.write.query_one_raw(stmt).await?;
+        Ok(match row {
+            Some(r) => Some(ClaimedJob::from_query_result(&r, "")?),
+            None => None,
+        })
+    }
+
+    /// Extends the lease of a job this worker still holds. `false` when it lost the job.
+    pub async fn renew(&self, id: i64, owner: &str) -> Result<bool, CatalogError> {
+        let until = now_ms() + self.lease.as_millis() as i64;
+        let n = crate::db::execute(
+            &self.catalog.write,
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+            vec![until.into(), id.into(), owner.into()],
+        )
+        .await?;
+        Ok(n == 1)
+    }
+
+    /// Marks a job done, or queues it again at once when it was re-enqueued while running.
+    pub async fn complete(&self, id: i64, owner: &str) -> Result<(), CatalogError> {
+        let now = now_ms();
+        crate::db::execute(
+            &self.catalog.write,
+            "UPDATE jobs SET \
+               state = CASE WHEN requeue THEN 'queued' ELSE 'done' END, \
+               attempts = CASE WHEN requeue THEN 0 ELSE attempts END, \
+               requeue = FALSE, lease_owner = NULL, lease_until = NULL, last_error = NULL, \
+               run_after = $1, updated_at = $2, \
+               finished_at = CASE WHEN requeue THEN NULL ELSE $3 END \
+             WHERE id = $4 AND lease_owner = $5",
+            vec![now.into(), now.into(), now.into(), id.into(), owner.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failure: retried later with exponential backoff while attempts remain and the
+    /// error is retryable, otherwise failed for good with its reason.
+    pub async fn fail(
+        &self,
+        job: &ClaimedJob,
+        owner: &str,
+        error: &str,
+        retryable: bool,
+    ) -> Result<JobState, CatalogError> {
+        let now = now_ms();
+        let give_up = !retryable || job.attempts >= job.max_attempts;
+        let state = if give_up { JobState::Failed } else { JobState::Queued };
+        let backoff_ms = backoff(job.attempts).as_millis() as i64;
+        let error: String = error.chars().take(2000).collect();
+        crate::db::execute(
+            &self.catalog.write,
+            "UPDATE jobs SET state = $1, last_error = $2, run_after = $3, lease_owner = NULL, \
+               lease_until = NULL, updated_at = $4, finished_at = $5 \
+             WHERE id = $6 AND lease_owner = $7",
+            vec![
+                state.as_str().into(),
+                error.into(),
+                (now + backoff_ms).into(),
+                now.into(),
+                if give_up { Some(now) } else { None::<i64> }.into(),
+                job.id.into(),
+                owner.into(),
+            ],
+        )
+        .await?;
+        Ok(state)
+    }
+
+    pub async fn counts(&self) -> Result<JobCounts, CatalogError> {
+        let mut counts = JobCounts::default();
+        for (state, slot) in [
+            ("queued", &mut counts.queued),
+            ("running", &mut counts.running),
+            ("done", &mut counts.done),
+            ("failed", &mut counts.failed),
+        ] {
+            *slot = job::Entity::find()
+                .filter(job::Column::State.eq(state))
+                .count(&self.catalog.read)
+                .await?;
+        }
+        Ok(counts)
+    }
+
+    /// True while anything is queued or running.
+    pub async fn busy(&self) -> Result<bool, CatalogError> {
+        let c = self.counts().await?;
+        Ok(c.queued + c.running > 0)
+    }
+
+    pub async fn for_subjects(&self, subjects: &[String]) -> Result<Vec<job::Model>, CatalogError> {
+        Ok(job::Entity::find()
+            .filter(job::Column::SubjectId.is_in(subjects.iter().cloned()))
+            .all(&self.catalog.read)
+            .await?)
+    }
+
+    /// Recent failures, newest first.
+    pub async fn failures(&self, limit: u64) -> Result<Vec<job::Model>, CatalogError> {
+        use sea_orm::{QueryOrder, QuerySelect};
+        Ok(job::Entity::find()
+            .filter(job::Column::State.eq("failed"))
+            .order_by_desc(job::Column::UpdatedAt)
+            .limit(limit)
+            .all(&self.catalog.read)
+            .await?)
+    }
+}
+
+/// 2 s, 4 s, 8 s … capped at ten minutes.
+fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 10) as u32;
+    Duration::from_secs((1u64 << exp).min(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(50), Duration::from_secs(600));
+    }
+}

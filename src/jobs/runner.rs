@@ -1,0 +1,148 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::queue::{ClaimedJob, JobQueue, JobState};
+
+/// Why a job did not finish. `retryable` decides between backoff and a permanent failure.
+#[derive(Debug, Clone)]
+pub struct JobError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl JobError {
+    pub fn retry(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+impl From<crate::db::CatalogError> for JobError {
+    fn from(e: crate::db::CatalogError) -> JobError {
+        JobError::retry(e.to_string())
+    }
+}
+
+/// Runs jobs of every kind. Implementations must be idempotent: a job may run twice when its
+/// worker died after doing the work but before recording it.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, kind: &str, payload: &serde_json::Value) -> Result<(), JobError>;
+}
+
+/// A pool of workers pulling from the queue with bounded concurrency.
+pub struct JobRunner {
+    tasks: JoinSet<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl JobRunner {
+    pub fn start(queue: JobQueue, handler: Arc<dyn JobHandler>, workers: usize) -> JobRunner {
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let process = std::process::id();
+        for n in 0..workers.max(1) {
+            let owner = format!("{process}-{n}-{}", uuid::Uuid::new_v4().simple());
+            tasks.spawn(worker_loop(
+                queue.clone(),
+                handler.clone(),
+                owner,
+                stopped.clone(),
+            ));
+        }
+        JobRunner { tasks, stop }
+    }
+
+    /// Stops taking new jobs and waits for running ones (a job cut short is resumed later by
+    /// lease expiry anyway).
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+}
+
+async fn worker_loop(
+    queue: JobQueue,
+    handler: Arc<dyn JobHandler>,
+    owner: String,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        let job = match queue.claim(&owner).await {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                tokio::select! {
+                    _ = queue.wait_for_work(Duration::from_secs(1)) => {}
+                    _ = stopped.changed() => {}
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim a job; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        run_one(&queue, handler.as_ref(), &owner, job).await;
+    }
+}
+
+async fn run_one(queue: &JobQueue, handler: &dyn JobHandler, owner: &str, job: ClaimedJob) {
+    let payload: serde_json::Value =
+        serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
+    let span = tracing::debug_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+    let _enter = span.enter();
+    // Renew the lease while the handler runs, so a long probe is not taken over by another
+    // worker; if the lease is lost, the other worker's result wins (handlers are idempotent).
+    let renew_every = queue.lease() / 3;
+    let work = handler.run(&job.kind, &payload);
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            r = &mut work => break r,
+            _ = tokio::time::sleep(renew_every) => {
+                match queue.renew(job.id, owner).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!("lost the lease of a running job"),
+                    Err(e) => tracing::warn!(error = %e, "cannot renew job lease"),
+                }
+            }
+        }
+    };
+    let recorded = match result {
+        Ok(()) => queue.complete(job.id, owner).await.map(|_| JobState::Done),
+        Err(e) => {
+            let state = queue.fail(&job, owner, &e.message, e.retryable).await;
+            match &state {
+                Ok(JobState::Failed) => {
+                    tracing::warn!(error = %e.message, "job failed permanently")
+                }
+                _ => tracing::info!(error = %e.message, "job failed; will retry"),
+            }
+            state
+        }
+    };
+    if let Err(e) = recorded {
+        // The lease will expire and the job run again: handlers are idempotent.
+        tracing::warn!(error = %e, "cannot record job result");
+    }
+}

@@ -1,0 +1,325 @@
+//! The regular expressions behind [`super::parse_path`], compiled once.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{ParsedKind, ParsedPath};
+
+pub(super) struct Patterns {
+    sxxexx: Regex,
+    nxnn: Regex,
+    bare_episode: Regex,
+    season_folder: Regex,
+    year: Regex,
+    part: Regex,
+    release_tag: Regex,
+}
+
+/// Folder names that hold extras, with the Jellyfin ExtraType they imply.
+const EXTRA_FOLDERS: &[(&str, &str)] = &[
+    ("extras", "Unknown"),
+    ("extra", "Unknown"),
+    ("trailers", "Trailer"),
+    ("featurettes", "Featurette"),
+    ("behind the scenes", "BehindTheScenes"),
+    ("deleted scenes", "DeletedScene"),
+    ("interviews", "Interview"),
+    ("scenes", "Scene"),
+    ("samples", "Sample"),
+    ("shorts", "Short"),
+    ("clips", "Clip"),
+    ("other", "Unknown"),
+    ("backdrops", "ThemeVideo"),
+];
+
+/// File-name suffixes (`Movie-trailer.mkv`) that make a file an extra.
+const EXTRA_SUFFIXES: &[(&str, &str)] = &[
+    ("trailer", "Trailer"),
+    ("sample", "Sample"),
+    ("featurette", "Featurette"),
+    ("behindthescenes", "BehindTheScenes"),
+    ("deleted", "DeletedScene"),
+    ("deletedscene", "DeletedScene"),
+    ("interview", "Interview"),
+    ("scene", "Scene"),
+    ("clip", "Clip"),
+    ("short", "Short"),
+    ("other", "Unknown"),
+    ("extra", "Unknown"),
+];
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(build);
+
+// The patterns are string literals exercised by every naming test; failing to compile one is a
+// programming error, not something input can cause.
+#[allow(clippy::expect_used)]
+fn build() -> Patterns {
+    let re = |s: &str| Regex::new(s).expect("naming regex literal compiles");
+    Patterns {
+        sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})(?:(?:[ ._-]?e|-)(\d{1,4}))?"),
+        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2})x(\d{2,3})(?:[^a-z0-9]|$)"),
+        bare_episode: re(r"(?i)^(?:e|ep|episode)?[ ._-]*(\d{1,3})(?:[^0-9]|$)"),
+        season_folder: re(r"(?i)^(?:season|series|saison|staffel|s)[ ._-]*(\d{1,4})$"),
+        year: re(r"(?:^|[ ._(\[-])((?:19|20)\d{2})(?:[ ._)\]-]|$)"),
+        part: re(r"(?i)[ ._-](?:cd|dvd|part|pt|disc|disk)[ ._-]?(\d{1,2})$"),
+        release_tag: re(
+            r"(?i)[ ._\[(-](?:2160p|1080p|1080i|720p|576p|480p|4k|uhd|hdr|bluray|blu-ray|bdrip|brrip|web-?dl|webrip|hdtv|dvdrip|x264|x265|h264|h265|hevc|xvid|remux|proper|repack)(?:[ ._\])-]|$)",
+        ),
+    }
+}
+
+impl Patterns {
+    pub(super) fn get() -> &'static Patterns {
+        &PATTERNS
+    }
+
+    /// `Some(season)` when the deepest folder is a season folder (`Season 01`, `Specials`).
+    pub(super) fn season_folder(&self, folders: &[String]) -> Option<i32> {
+        let last = folders.last()?;
+        season_of_folder(self, last)
+    }
+
+    pub(super) fn episode_numbers(&self, stem: &str) -> Option<(Option<i32>, i32, Option<i32>)> {
+        if let Some(c) = self.sxxexx.captures(stem) {
+            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
+            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
+            let end = c.get(3).and_then(|m| m.as_str().parse().ok());
+            return Some((season, episode, end));
+        }
+        if let Some(c) = self.nxnn.captures(stem) {
+            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
+            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
+            return Some((season, episode, None));
+        }
+        None
+    }
+
+    pub(super) fn extra(&self, folders: &[String], stem: &str) -> Option<ParsedPath> {
+        // An extras folder anywhere below the title's folder.
+        for (depth, folder) in folders.iter().enumerate() {
+            let lower = folder.to_lowercase();
+            if let Some((_, extra_type)) = EXTRA_FOLDERS.iter().find(|(name, _)| *name == lower) {
+                return Some(extra_path(stem, extra_type, folders[..depth].join("/")));
+            }
+        }
+        let lower = stem.to_lowercase();
+        for (suffix, extra_type) in EXTRA_SUFFIXES {
+            let matches = lower == *suffix
+                || [b'-', b'.', b'_']
+                    .iter()
+                    .any(|sep| {
+                        lower.len() > suffix.len()
+                            && lower.ends_with(suffix)
+                            && lower.as_bytes().get(lower.len() - suffix.len() - 1) == Some(sep)
+                    });
+            if matches {
+                return Some(extra_path(stem, extra_type, folders.join("/")));
+            }
+        }
+        None
+    }
+
+    pub(super) fn parse_episode(
+        &self,
+        folders: &[String],
+        stem: &str,
+        numbers: Option<(Option<i32>, i32, Option<i32>)>,
+    ) -> ParsedPath {
+        let folder_season = self.season_folder(folders);
+        // The series folder is the one above a season folder, else the deepest folder.
+        let series_folder = if folder_season.is_some() {
+            folders.len().checked_sub(2).and_then(|i| folders.get(i))
+        } else {
+            folders.last()
+        };
+        let (mut season, mut episode, mut episode_end) = (folder_season, None, None);
+        let mut name_prefix = None;
+        if let Some((s, e, end)) = numbers {
+            season = s.or(season);
+            episode = Some(e);
+            episode_end = end;
+            name_prefix = self
+                .sxxexx
+                .find(stem)
+                .or_else(|| self.nxnn.find(stem))
+                .map(|m| stem[..m.start()].to_string());
+        } else if let Some(c) = self.bare_episode.captures(stem) {
+            episode = c.get(1).and_then(|m| m.as_str().parse().ok());
+        }
+        let (series, series_year) = match series_folder {
+            Some(folder) => split_year(self, &clean(folder)),
+            None => split_year(self, &clean(name_prefix.as_deref().unwrap_or(stem))),
+        };
+        let title = episode_title(self, stem);
+        ParsedPath {
+            kind: ParsedKind::Episode,
+            title,
+            year: None,
+            series: Some(series),
+            series_year,
+            // An episode without any season hint belongs to season 1, as Jellyfin does.
+            season: season.or(Some(1)),
+            episode,
+            episode_end,
+            part: None,
+            version_label: None,
+            extra_type: None,
+            owner_folder: None,
+        }
+    }
+
+    pub(super) fn parse_movie(&self, folders: &[String], stem: &str) -> ParsedPath {
+        let (base, part) = match self.part.captures(stem) {
+            Some(c) => (
+                stem[..c.get(0).map(|m| m.start()).unwrap_or(stem.len())].to_string(),
+                c.get(1).and_then(|m| m.as_str().parse().ok()),
+            ),
+            None => (stem.to_string(), None),
+        };
+        // `Movie (2010)/Movie (2010) - 1080p.mkv`: the folder names the title; what follows
+        // " - " after the folder name labels a version.
+        let folder = folders.last();
+        let mut version_label = None;
+        if let Some(folder) = folder {
+            if let Some(rest) = base.strip_prefix(folder.as_str()) {
+                let label = rest.trim_start_matches([' ', '-', '.', '_']).trim();
+                if rest.starts_with(" - ") && !label.is_empty() {
+                    version_label = Some(label.to_string());
+                }
+            }
+        }
+        let from_folder = folder.map(|f| split_year(self, &clean(&strip_release_tags(self, f))));
+        let from_name = split_year(self, &clean(&strip_release_tags(self, &base)));
+        let (title, year) = match (from_folder, from_name) {
+            // A folder with a year is the strongest signal (`Title (Year)/…`).
+            (Some((t, Some(y))), _) => (t, Some(y)),
+            (_, (t, Some(y))) => (t, Some(y)),
+            (Some((t, None)), _) if folders.len() == 1 && version_label.is_some() => (t, None),
+            (_, (t, None)) => (t, None),
+        };
+        ParsedPath {
+            kind: ParsedKind::Movie,
+            title,
+            year,
+            series: None,
+            series_year: None,
+            season: None,
+            episode: None,
+            episode_end: None,
+            part,
+            version_label,
+            extra_type: None,
+            owner_folder: None,
+        }
+    }
+
+    pub(super) fn parse_video(&self, stem: &str) -> ParsedPath {
+        ParsedPath {
+            kind: ParsedKind::Video,
+            title: stem.trim().to_string(),
+            year: None,
+            series: None,
+            series_year: None,
+            season: None,
+            episode: None,
+            episode_end: None,
+            part: None,
+            version_label: None,
+            extra_type: None,
+            owner_folder: None,
+        }
+    }
+}
+
+fn season_of_folder(p: &Patterns, name: &str) -> Option<i32> {
+    let lower = name.trim().to_lowercase();
+    if lower == "specials" || lower == "special" || lower == "extras season" {
+        return Some(0);
+    }
+    p.season_folder
+        .captures(&lower)
+        .and_then(|c| c.get(1))
+        .and_then(|m| m.as_str().parse().ok())
+}
+
+fn extra_path(stem: &str, extra_type: &'static str, owner_folder: String) -> ParsedPath {
+    ParsedPath {
+        kind: ParsedKind::Extra,
+        title: clean(stem),
+        year: None,
+        series: None,
+        series_year: None,
+        season: None,
+        episode: None,
+        episode_end: None,
+        part: None,
+        version_label: None,
+        extra_type: Some(extra_type),
+        owner_folder: Some(owner_folder),
+    }
+}
+
+/// Dots and underscores as word separators become spaces; surrounding separators go.
+pub(super) fn clean(s: &str) -> String {
+    let spaced: String = if s.contains(' ') {
+        s.replace('_', " ")
+    } else {
+        s.replace(['.', '_'], " ")
+    };
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| c == '-' || c == ' ' || c == '[' || c == '.')
+        .to_string()
+}
+
+/// `Title (2008)` / `Title 2008 1080p` → (`Title`, Some(2008)). The last plausible year wins,
+/// so `2001 A Space Odyssey (1968)` keeps its title.
+fn split_year(p: &Patterns, s: &str) -> (String, Option<i32>) {
+    let mut found = None;
+    for c in p.year.captures_iter(s) {
+        if let Some(m) = c.get(1) {
+            if m.start() > 0 {
+                found = Some((m.start(), m.as_str().parse::<i32>().ok()));
+            }
+        }
+    }
+    match found {
+        Some((start, year)) => {
+            let title = s[..start]
+                .trim_end_matches([' ', '(', '[', '-', '.', '_'])
+                .to_string();
+            if title.is_empty() {
+                (s.to_string(), None)
+            } else {
+                (title, year)
+            }
+        }
+        None => (s.to_string(), None),
+    }
+}
+
+fn strip_release_tags(p: &Patterns, s: &str) -> String {
+    match p.release_tag.find(s) {
+        Some(m) if m.start() > 0 => s[..m.start()].to_string(),
+        _ => s.to_string(),
+    }
+}
+
+/// `Show S01E02 - The Title` → `The Title`; falls back to the cleaned stem.
+fn episode_title(p: &Patterns, stem: &str) -> String {
+    let after = p
+        .sxxexx
+        .find(stem)
+        .or_else(|| p.nxnn.find(stem))
+        .map(|m| &stem[m.end()..])
+        .unwrap_or("");
+    let t = clean(&strip_release_tags(p, after));
+    if t.is_empty() {
+        clean(stem)
+    } else {
+        t
+    }
+}

@@ -1,0 +1,111 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+fn parse(p: &str, kind: LibraryKind) -> ParsedPath {
+    parse_path(Path::new(p), kind)
+}
+
+#[test]
+fn movie_in_titled_folder() {
+    let m = parse("Big Buck Test (2008)/Big Buck Test (2008).mkv", LibraryKind::Movies);
+    assert_eq!(m.kind, ParsedKind::Movie);
+    assert_eq!(m.title, "Big Buck Test");
+    assert_eq!(m.year, Some(2008));
+    assert_eq!(m.version_label, None);
+    assert_eq!(m.identity_key(), "movie:big buck test:2008");
+}
+
+#[test]
+fn movie_release_name_without_folder() {
+    let m = parse("Enter.the.Void.2009.2in1.1080p.BluRay.DD5.1.x264-EbP.mkv", LibraryKind::Movies);
+    assert_eq!(m.title, "Enter the Void");
+    assert_eq!(m.year, Some(2009));
+}
+
+#[test]
+fn year_in_title_keeps_last_year() {
+    let m = parse("2001 A Space Odyssey (1968)/2001 A Space Odyssey (1968).mkv", LibraryKind::Movies);
+    assert_eq!(m.title, "2001 A Space Odyssey");
+    assert_eq!(m.year, Some(1968));
+}
+
+#[test]
+fn versions_and_parts_share_identity() {
+    let a = parse("Movie (2010)/Movie (2010) - 1080p.mkv", LibraryKind::Movies);
+    let b = parse("Movie (2010)/Movie (2010) - 720p.mkv", LibraryKind::Movies);
+    assert_eq!(a.version_label.as_deref(), Some("1080p"));
+    assert_eq!(b.version_label.as_deref(), Some("720p"));
+    assert_eq!(a.identity_key(), b.identity_key());
+    let p1 = parse("Long (1990)/Long (1990) cd1.avi", LibraryKind::Movies);
+    let p2 = parse("Long (1990)/Long (1990) cd2.avi", LibraryKind::Movies);
+    assert_eq!((p1.part, p2.part), (Some(1), Some(2)));
+    assert_eq!(p1.identity_key(), p2.identity_key());
+}
+
+#[test]
+fn episodes_from_folders() {
+    let e = parse("Show Name/Season 01/Show Name S01E02 - Pilot.mkv", LibraryKind::Tv);
+    assert_eq!(e.kind, ParsedKind::Episode);
+    assert_eq!(e.series.as_deref(), Some("Show Name"));
+    assert_eq!((e.season, e.episode), (Some(1), Some(2)));
+    assert_eq!(e.title, "Pilot");
+    let sp = parse("Show Name/Specials/Show Name S00E01.mkv", LibraryKind::Tv);
+    assert_eq!(sp.season, Some(0));
+    let flat = parse("Other Show (2005)/Other.Show.S02E10E11.720p.mkv", LibraryKind::Tv);
+    assert_eq!(flat.series.as_deref(), Some("Other Show"));
+    assert_eq!(flat.series_year, Some(2005));
+    assert_eq!((flat.season, flat.episode, flat.episode_end), (Some(2), Some(10), Some(11)));
+    let loose = parse("Loose.Show.1x05.mkv", LibraryKind::Tv);
+    assert_eq!(loose.series.as_deref(), Some("Loose Show"));
+    assert_eq!((loose.season, loose.episode), (Some(1), Some(5)));
+    let folder_season = parse("Show/Season 3/04 - Title.mkv", LibraryKind::Tv);
+    assert_eq!((folder_season.season, folder_season.episode), (Some(3), Some(4)));
+}
+
+#[test]
+fn extras_are_never_movies() {
+    let t = parse("Movie (2010)/extras/Making Of.mkv", LibraryKind::Movies);
+    assert_eq!(t.kind, ParsedKind::Extra);
+    assert_eq!(t.extra_type, Some("Unknown"));
+    assert_eq!(t.owner_folder.as_deref(), Some("Movie (2010)"));
+    let tr = parse("Movie (2010)/Movie (2010)-trailer.mkv", LibraryKind::Movies);
+    assert_eq!(tr.extra_type, Some("Trailer"));
+    assert_eq!(tr.owner_folder.as_deref(), Some("Movie (2010)"));
+    let ts = parse("Show/Season 01/Trailers/teaser.mkv", LibraryKind::Tv);
+    assert_eq!(ts.extra_type, Some("Trailer"));
+}
+
+#[test]
+fn home_videos_and_mixed() {
+    let h = parse("2023 Beach Trip/kids at the beach.mp4", LibraryKind::Home);
+    assert_eq!(h.kind, ParsedKind::Video);
+    assert_eq!(h.title, "kids at the beach");
+    let m = parse("Some Film (1999).mkv", LibraryKind::Mixed);
+    assert_eq!(m.kind, ParsedKind::Movie);
+    let e = parse("Show S01E01.mkv", LibraryKind::Mixed);
+    assert_eq!(e.kind, ParsedKind::Episode);
+    let v = parse("birthday party.mov", LibraryKind::Mixed);
+    assert_eq!(v.kind, ParsedKind::Video);
+}
+
+#[test]
+fn odd_unicode_names() {
+    let m = parse("Amélie 🎬 (2001)/Amélie 🎬 (2001).mkv", LibraryKind::Movies);
+    assert_eq!(m.title, "Amélie 🎬");
+    assert_eq!(m.year, Some(2001));
+    let n = parse("new\nline (2002).mkv", LibraryKind::Movies);
+    assert_eq!(n.year, Some(2002));
+}
+
+#[test]
+fn sort_keys_order_naturally() {
+    assert!(sort_key("Episode 2") < sort_key("Episode 10"));
+    assert_eq!(sort_key("The Matrix"), sort_key("matrix"));
+    assert_eq!(sort_key("The"), "the");
+}
+
+#[test]
+fn normalize_folds_case_and_punctuation() {
+    assert_eq!(normalize("  Show.Name -- (2005) "), "show name 2005");
+}
