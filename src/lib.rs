@@ -11,3 +11,7 @@ pub mod media;
 pub mod naming;
 pub mod probe;
 pub mod scanner;
+pub mod workers;
+pub mod api;
+pub mod app;
+pub mod process;

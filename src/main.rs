@@ -1,1 +1,236 @@
-fn main(){}
+//! The `kinora` command line.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use kinora::app;
+use kinora::config::Config;
+
+#[derive(Parser)]
+#[command(name = "kinora", version, about = "A self-hosted video media server that speaks Jellyfin")]
+struct Cli {
+    /// Config file (default: $KINORA_CONFIG, else ./kinora.toml, else built-in defaults).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Scan every library once and wait until probing is done (asks the running server if
+    /// there is one).
+    Scan {
+        /// Return when discovery is done, without waiting for probes and thumbnails.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Apply catalog migrations and exit.
+    Migrate,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// API keys for /api/v1.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print it, secrets masked.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create a key; prints only the key on stdout.
+    Create { name: String },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KINORA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    // reqwest is built without a default TLS provider; pick the one crypto backend we ship.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kinora: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kinora: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Arc::new(Config::load(cli.config.as_deref())?);
+    match cli.command {
+        Command::Serve => app::serve(config).await,
+        Command::Scan { no_wait } => scan(config, no_wait).await,
+        Command::Migrate => {
+            let catalog = kinora::db::Catalog::open(&config.database_url()).await?;
+            catalog.close().await;
+            eprintln!("catalog is up to date");
+            Ok(())
+        }
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
+            print!("{}", config.to_masked_toml());
+            for lib in &config.libraries {
+                if !lib.path.is_dir() {
+                    eprintln!("warning: library {:?}: folder {} does not exist (yet)", lib.name, lib.path.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Apikey {
+            command: ApikeyCommand::Create { name },
+        } => {
+            let catalog = kinora::db::Catalog::open(&config.database_url()).await?;
+            let key = kinora::db::api_keys::create(&catalog, &name).await?;
+            catalog.close().await;
+            println!("{key}");
+            Ok(())
+        }
+    }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+async fn scan(config: Arc<Config>, no_wait: bool) -> anyhow::Result<()> {
+    match app::try_lock_data_dir(&config.data_dir)? {
+        Some(lock) => {
+            let result = scan_locally(config, no_wait).await;
+            drop(lock);
+            result
+        }
+        None => scan_through_server(&config, no_wait).await,
+    }
+}
+
+async fn scan_locally(config: Arc<Config>, no_wait: bool) -> anyhow::Result<()> {
+    let core = app::Core::open(config).await?;
+    let bar = progress_bar();
+    bar.set_message("scanning libraries…");
+    let reports = core.scanner.scan_all().await;
+    let mut failed = false;
+    for r in &reports {
+        bar.println(format!(
+            "{}: {} files seen, {} new, {} changed, {} returned, {} missing{}",
+            r.library_name,
+            r.files_seen,
+            r.new,
+            r.changed,
+            r.returned,
+            r.missing,
+            if r.offline { " (folder unavailable)" } else { "" }
+        ));
+        for p in &r.problems {
+            bar.println(format!("  problem: {p}"));
+        }
+        failed |= r.offline;
+    }
+    if !no_wait {
+        let runner = core.start_workers();
+        loop {
+            let c = core.jobs.counts().await?;
+            bar.set_message(format!(
+                "identifying and probing: {} queued, {} running, {} done, {} failed",
+                c.queued, c.running, c.done, c.failed
+            ));
+            if c.queued + c.running == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        runner.shutdown(Duration::from_secs(5)).await;
+        let c = core.jobs.counts().await?;
+        bar.println(format!("jobs: {} done, {} failed", c.done, c.failed));
+    }
+    bar.finish_and_clear();
+    core.catalog.close().await;
+    if failed {
+        anyhow::bail!("some library folders could not be read");
+    }
+    Ok(())
+}
+
+async fn scan_through_server(config: &Config, no_wait: bool) -> anyhow::Result<()> {
+    let server = app::running_server(&config.data_dir)?;
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!("{}{path}", server.base_url))
+            .header("X-Api-Key", &server.token)
+    };
+    // Wait for scans that start after our request: every library's scan bumps the counter.
+    let before: serde_json::Value = get("/api/v1/scan/status")
+        .send()
+        .await
+        .context("cannot reach the running server")?
+        .error_for_status()?
+        .json()
+        .await?;
+    let libraries: Vec<serde_json::Value> = get("/api/v1/libraries").send().await?.error_for_status()?.json().await?;
+    let target = before["scans_completed"].as_u64().unwrap_or(0) + libraries.len() as u64;
+    client
+        .post(format!("{}/api/v1/scan", server.base_url))
+        .header("X-Api-Key", &server.token)
+        .send()
+        .await
+        .context("cannot reach the running server")?
+        .error_for_status()
+        .context("the running server refused the scan")?;
+    let bar = progress_bar();
+    bar.set_message("the running server is scanning…");
+    loop {
+        let status: serde_json::Value = get("/api/v1/scan/status").send().await?.error_for_status()?.json().await?;
+        let jobs: serde_json::Value = get("/api/v1/jobs").send().await?.error_for_status()?.json().await?;
+        let scanning = status["scanning"].as_bool().unwrap_or(false)
+            || status["scans_completed"].as_u64().unwrap_or(0) < target;
+        let queued = jobs["queued"].as_u64().unwrap_or(0);
+        let running = jobs["running"].as_u64().unwrap_or(0);
+        bar.set_message(format!(
+            "{} {queued} jobs queued, {running} running, {} failed",
+            if scanning { "scanning;" } else { "scan done;" },
+            jobs["failed"].as_u64().unwrap_or(0)
+        ));
+        if !scanning && (no_wait || queued + running == 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bar.finish_and_clear();
+    eprintln!("scan complete");
+    Ok(())
+}

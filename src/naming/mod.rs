@@ -93,6 +93,16 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// `Show Name (2005)` → (`Show Name`, Some(2005)); dots and underscores read as spaces.
+pub fn title_and_year(folder_name: &str) -> (String, Option<i32>) {
+    patterns::title_and_year(Patterns::get(), folder_name)
+}
+
+/// Identity key of a series: the same show in two folders of one library is one series.
+pub fn series_identity(name: &str) -> String {
+    format!("series:{}", normalize(name))
+}
+
 /// Parses `relative` (the path below the library root, with its file name) for a library of
 /// `kind`.
 pub fn parse_path(relative: &Path, kind: LibraryKind) -> ParsedPath {

@@ -275,6 +275,10 @@ pub(super) fn clean(s: &str) -> String {
         .to_string()
 }
 
+pub(super) fn title_and_year(p: &Patterns, s: &str) -> (String, Option<i32>) {
+    split_year(p, &clean(s))
+}
+
 /// `Title (2008)` / `Title 2008 1080p` → (`Title`, Some(2008)). The last plausible year wins,
 /// so `2001 A Space Odyssey (1968)` keeps its title.
 fn split_year(p: &Patterns, s: &str) -> (String, Option<i32>) {

@@ -1,0 +1,61 @@
+//! Access log through `tracing`, with credentials removed: Jellyfin clients put tokens in query
+//! strings (`api_key=`, `ApiKey=`), and logs outlive sessions.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+/// Query keys whose values never reach a log (compared case-insensitively).
+const SECRET_KEYS: &[&str] = &["api_key", "apikey", "token", "x-emby-token", "access_token", "password", "pw"];
+
+/// The request target with secret query values replaced by `***`.
+pub fn redact_target(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
+            if SECRET_KEYS.iter().any(|s| key.eq_ignore_ascii_case(s)) {
+                format!("{key}=***")
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect();
+    format!("{path}?{}", parts.join("&"))
+}
+
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let target = redact_target(req.path(), req.query_string());
+    let res = next.call(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &res {
+        Ok(r) => tracing::info!(target: "kinora::access", %method, %target, status = r.status().as_u16(), ms = format_args!("{ms:.1}"), "request"),
+        Err(e) => tracing::info!(target: "kinora::access", %method, %target, error = %e, ms = format_args!("{ms:.1}"), "request"),
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_target;
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact_target("/Videos/1/stream", "static=true&api_key=abc123&ApiKey=zzz"),
+            "/Videos/1/stream?static=true&api_key=***&ApiKey=***"
+        );
+        assert_eq!(redact_target("/x", ""), "/x");
+        assert!(!redact_target("/a", "X-Emby-Token=s3cr3t").contains("s3cr3t"));
+    }
+}

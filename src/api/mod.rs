@@ -1,0 +1,10 @@
+//! HTTP surfaces: the native `/api/v1` API (and, later, the Jellyfin API). Handlers read the
+//! catalog, enqueue jobs and return; they never wait for a worker.
+
+pub mod access_log;
+pub mod error;
+pub mod native;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::AppState;

@@ -1,0 +1,168 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::dto::{parse_id, FileDto, ItemDetailDto, ItemDto, JobDto, StreamDto};
+use super::ApiKeyAuth;
+use crate::api::{ApiError, AppState};
+use crate::db::items::{self, ItemKind, ItemQuery, ItemSort};
+use crate::db::media_files::{self, state};
+use crate::media::direct_play::{self, ServeOptions};
+
+const MAX_LIMIT: u64 = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    limit: Option<u64>,
+    offset: Option<u64>,
+    /// `name` (default), `year`, `added`; prefix `-` for descending.
+    sort: Option<String>,
+    /// Comma-separated kinds: movie, series, season, episode, video, extra, folder.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    library: Option<String>,
+    parent: Option<String>,
+    /// Case-insensitive substring of the name.
+    q: Option<String>,
+}
+
+pub async fn list_items(
+    _auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let (sort, descending) = match p.sort.as_deref().map(str::trim) {
+        None | Some("") => (ItemSort::Name, false),
+        Some(s) => {
+            let (desc, field) = match s.strip_prefix('-') {
+                Some(f) => (true, f),
+                None => (false, s),
+            };
+            let sort = match field {
+                "name" => ItemSort::Name,
+                "year" => ItemSort::Year,
+                "added" => ItemSort::Added,
+                other => {
+                    return Err(ApiError::BadRequest(format!(
+                        "unknown sort {other:?} (name, year, added; prefix - for descending)"
+                    )))
+                }
+            };
+            (sort, desc)
+        }
+    };
+    let mut kinds = Vec::new();
+    for k in p.kind.iter().flat_map(|k| k.split(',')).map(str::trim).filter(|k| !k.is_empty()) {
+        kinds.push(ItemKind::parse(k).ok_or_else(|| ApiError::BadRequest(format!("unknown type {k:?}")))?);
+    }
+    let query = ItemQuery {
+        library_id: p.library.as_deref().map(parse_id).transpose()?,
+        kinds,
+        parent_id: p.parent.as_deref().map(parse_id).transpose()?,
+        text: p.q,
+        sort: Some(sort),
+        descending,
+        offset: p.offset.unwrap_or(0),
+        limit: p.limit.unwrap_or(100).clamp(1, MAX_LIMIT),
+    };
+    let (rows, total) = items::list(&state.catalog, &query).await?;
+    let items: Vec<ItemDto> = rows.into_iter().map(ItemDto::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "total": total })))
+}
+
+pub async fn get_item(
+    _auth: ApiKeyAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let item = items::get(&state.catalog, &id)
+        .await?
+        .filter(|i| !i.missing)
+        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))?;
+    let files = media_files::for_items(&state.catalog, std::slice::from_ref(&id)).await?;
+    let file_ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
+    let mut streams = media_files::streams_for(&state.catalog, &file_ids).await?;
+    let mut subjects = file_ids.clone();
+    subjects.push(id.clone());
+    let jobs = state.jobs.for_subjects(&subjects).await?;
+    let child_count = items::list(
+        &state.catalog,
+        &ItemQuery {
+            parent_id: Some(id.clone()),
+            kinds: vec![
+                ItemKind::Season,
+                ItemKind::Episode,
+                ItemKind::Movie,
+                ItemKind::Video,
+                ItemKind::Extra,
+                ItemKind::Series,
+            ],
+            limit: 1,
+            ..ItemQuery::default()
+        },
+    )
+    .await?
+    .1;
+    let files = files
+        .into_iter()
+        .map(|f| {
+            let mine: Vec<StreamDto> = streams
+                .extract_if(.., |s| s.media_file_id == f.id)
+                .map(StreamDto::from)
+                .collect();
+            FileDto::new(f, mine)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ItemDetailDto {
+        item: ItemDto::from(item),
+        files,
+        jobs: jobs.into_iter().map(JobDto::from).collect(),
+        child_count,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct StreamParams {
+    /// A specific file (version or part) of the item; default: its first playable file.
+    file: Option<String>,
+}
+
+/// Direct play: the file itself with Range support. Files are found by catalogued id only;
+/// nothing a client sends is ever used as a path.
+pub async fn stream_item(
+    _auth: ApiKeyAuth,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    params: web::Query<StreamParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let files = media_files::for_items(&state.catalog, std::slice::from_ref(&id)).await?;
+    let wanted = params.file.as_deref().map(parse_id).transpose()?;
+    let file = files
+        .into_iter()
+        .filter(|f| f.state == state::ACTIVE)
+        .find(|f| wanted.as_deref().is_none_or(|w| w == f.id))
+        .ok_or_else(|| ApiError::NotFound(format!("no playable file for item {id}")))?;
+    let path = media_files::path_from_bytes(&file.path_raw);
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    direct_play::serve_file(
+        &req,
+        &path,
+        &ServeOptions {
+            content_type: direct_play::content_type_for_extension(&ext),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        direct_play::DirectPlayError::NotFound(_) => {
+            ApiError::NotFound(format!("the file of item {id} is not available"))
+        }
+        other => ApiError::Internal(other.to_string()),
+    })
+}

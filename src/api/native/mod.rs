@@ -1,0 +1,49 @@
+//! `/api/v1`: the native REST API for tools and scripts. snake_case JSON, API-key auth,
+//! errors as `{"error", "message"}`, its OpenAPI document at `/api/v1/openapi.json`.
+
+mod auth;
+mod dto;
+mod items;
+mod system;
+
+use actix_web::web;
+
+pub use auth::ApiKeyAuth;
+
+/// Every route of the native API, for the OpenAPI coverage test: (method, path).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/libraries"),
+    ("post", "/api/v1/libraries/{id}/scan"),
+    ("post", "/api/v1/scan"),
+    ("get", "/api/v1/scan/status"),
+    ("get", "/api/v1/items"),
+    ("get", "/api/v1/items/{id}"),
+    ("get", "/api/v1/items/{id}/stream"),
+    ("head", "/api/v1/items/{id}/stream"),
+    ("get", "/api/v1/jobs"),
+];
+
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(web::QueryConfig::default().error_handler(crate::api::error::query_error))
+            .app_data(web::PathConfig::default().error_handler(crate::api::error::path_error))
+            .app_data(web::JsonConfig::default().error_handler(crate::api::error::json_error))
+            .route("/health", web::get().to(system::health))
+            .route("/openapi.json", web::get().to(system::openapi))
+            .route("/libraries", web::get().to(system::list_libraries))
+            .route("/libraries/{id}/scan", web::post().to(system::scan_library))
+            .route("/scan", web::post().to(system::scan_all))
+            .route("/scan/status", web::get().to(system::scan_status))
+            .route("/jobs", web::get().to(system::jobs))
+            .route("/items", web::get().to(items::list_items))
+            .route("/items/{id}", web::get().to(items::get_item))
+            .route("/items/{id}/stream", web::get().to(items::stream_item))
+            .route("/items/{id}/stream", web::head().to(items::stream_item))
+            .default_service(web::to(system::not_found)),
+    );
+}

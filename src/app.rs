@@ -1,0 +1,220 @@
+//! Composition root: open the catalog, sync libraries, start workers, the scanner, the watcher
+//! and the HTTP server; shut down cleanly. Nothing imports this module but `main`.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::db::{self, libraries, Catalog};
+use crate::jobs::{JobQueue, JobRunner};
+use crate::scanner::{self, Scanner};
+use crate::workers::Pipeline;
+
+/// File names inside the data dir.
+pub const LOCK_FILE: &str = "server.lock";
+pub const PORT_FILE: &str = "server.port";
+pub const CONTROL_TOKEN_FILE: &str = "control.token";
+
+/// Everything a running Kinora holds, whether it serves HTTP or only scans.
+pub struct Core {
+    pub config: Arc<Config>,
+    pub catalog: Catalog,
+    pub jobs: JobQueue,
+    pub scanner: Scanner,
+    pub pipeline: Pipeline,
+}
+
+impl Core {
+    pub async fn open(config: Arc<Config>) -> anyhow::Result<Core> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+        let catalog = Catalog::open(&config.database_url()).await?;
+        if db::users::ensure_first_admin(
+            &catalog,
+            config.admin.user.as_deref(),
+            config.admin.password.as_deref(),
+        )
+        .await?
+        {
+            tracing::info!(user = config.admin.user.as_deref().unwrap_or(""), "created the first administrator");
+        }
+        let libs = Arc::new(libraries::sync_from_config(&catalog, &config.libraries).await?);
+        let jobs = JobQueue::new(
+            catalog.clone(),
+            config.jobs.max_attempts,
+            Duration::from_secs(config.jobs.lease_secs),
+        );
+        let scanner = Scanner::new(
+            catalog.clone(),
+            jobs.clone(),
+            libs.clone(),
+            Duration::from_secs(config.scanner.stability_secs),
+        );
+        let pipeline = Pipeline {
+            catalog: catalog.clone(),
+            jobs: jobs.clone(),
+            libraries: libs,
+            tools: Arc::new(crate::probe::Tools {
+                ffprobe: config.tools.ffprobe.clone(),
+                ffmpeg: config.tools.ffmpeg.clone(),
+                timeout: Duration::from_secs(config.tools.timeout_secs),
+            }),
+            data_dir: config.data_dir.clone(),
+        };
+        Ok(Core {
+            config,
+            catalog,
+            jobs,
+            scanner,
+            pipeline,
+        })
+    }
+
+    pub fn start_workers(&self) -> JobRunner {
+        JobRunner::start(
+            self.jobs.clone(),
+            Arc::new(self.pipeline.clone()),
+            self.config.job_workers(),
+        )
+    }
+}
+
+/// An exclusive lock on the data dir: one server (or local scan) per catalog at a time.
+pub struct DataDirLock {
+    _file: File,
+}
+
+/// Takes the lock, or `None` when another Kinora process holds it.
+pub fn try_lock_data_dir(data_dir: &Path) -> anyhow::Result<Option<DataDirLock>> {
+    use std::os::fd::AsRawFd;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
+    let path = data_dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is shared.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    Ok((rc == 0).then_some(DataDirLock { _file: file }))
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = File::options()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `kinora serve`.
+pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
+    let Some(_lock) = try_lock_data_dir(&config.data_dir)? else {
+        anyhow::bail!(
+            "another Kinora process is using {} (remove nothing; stop it first)",
+            config.data_dir.display()
+        );
+    };
+    let core = Core::open(config.clone()).await?;
+    let runner = core.start_workers();
+    let control_token = crate::db::api_keys::generate_secret();
+    write_private(&config.data_dir.join(CONTROL_TOKEN_FILE), &control_token)?;
+
+    // Unfinished work from before a crash resumes on its own (expired leases); a scan at start
+    // catches what changed while Kinora was down.
+    let initial = core.scanner.clone();
+    tokio::spawn(async move {
+        initial.scan_all().await;
+    });
+    let periodic = spawn_periodic_scan(core.scanner.clone(), config.scanner.interval_secs);
+    let watcher = scanner::watcher::start(
+        core.scanner.clone(),
+        Duration::from_millis(config.scanner.debounce_ms),
+    );
+
+    let state = AppState {
+        config: config.clone(),
+        catalog: core.catalog.clone(),
+        jobs: core.jobs.clone(),
+        scanner: core.scanner.clone(),
+        control_token: Arc::new(control_token),
+        started: Instant::now(),
+    };
+    let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port)).with_context(
+        || format!("cannot listen on {}:{}", config.server.bind, config.server.port),
+    )?;
+    let addr = listener.local_addr()?;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware::from_fn(api::access_log::log_request))
+            .configure(api::native::configure)
+    })
+    .listen(listener)?
+    .shutdown_timeout(5);
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    let server = server.run();
+    write_private(&config.data_dir.join(PORT_FILE), &addr.port().to_string())?;
+    tracing::info!("listening on http://{addr}");
+    server.await.context("HTTP server failed")?;
+
+    tracing::info!("shutting down");
+    periodic.abort();
+    drop(watcher);
+    runner.shutdown(Duration::from_secs(5)).await;
+    let _ = std::fs::remove_file(config.data_dir.join(PORT_FILE));
+    core.catalog.close().await;
+    Ok(())
+}
+
+fn spawn_periodic_scan(scanner: Scanner, interval_secs: u64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if interval_secs == 0 {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
+        tick.tick().await; // the first tick is immediate; the start-up scan covers it
+        loop {
+            tick.tick().await;
+            scanner.scan_all().await;
+        }
+    })
+}
+
+/// Where the running server listens and how the local CLI authenticates to it.
+pub struct RunningServer {
+    pub base_url: String,
+    pub token: String,
+}
+
+pub fn running_server(data_dir: &Path) -> anyhow::Result<RunningServer> {
+    let port = std::fs::read_to_string(data_dir.join(PORT_FILE))
+        .context("a Kinora server holds the data dir but has not written its port yet")?;
+    let token = std::fs::read_to_string(data_dir.join(CONTROL_TOKEN_FILE))
+        .context("cannot read the server's control token")?;
+    Ok(RunningServer {
+        base_url: format!("http://127.0.0.1:{}", port.trim()),
+        token: token.trim().to_string(),
+    })
+}

@@ -1,0 +1,395 @@
+//! The `identify` job: fingerprint pending files of a library and attach each to its item:
+//! same fingerprint as a missing file → a move (same item, same history); as a live file → a
+//! duplicate; same identity in the same folder → a version, part or upgrade of that item;
+//! otherwise a new item (with its series and season for an episode).
+
+use std::io::ErrorKind;
+use std::path::Path;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+
+use super::Pipeline;
+use crate::db::entities::{item, media_file};
+use crate::db::items::{self, ItemKind, NewItem};
+use crate::db::libraries::Library;
+use crate::db::media_files::{path_from_bytes, state};
+use crate::db::{execute_on, now_ms, CatalogError};
+use crate::jobs::JobError;
+use crate::naming::{self, ParsedKind, ParsedPath};
+use crate::scanner::fingerprint::fingerprint;
+
+const BATCH: u64 = 64;
+
+pub async fn run(p: &Pipeline, library_id: &str) -> Result<(), JobError> {
+    let Some(lib) = p.library(library_id).cloned() else {
+        // The library is no longer configured: its files wait until it is again.
+        return Ok(());
+    };
+    let mut done = 0usize;
+    loop {
+        let batch = crate::db::media_files::pending(&p.catalog, &lib.id, BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let paths: Vec<_> = batch.iter().map(|f| path_from_bytes(&f.path_raw)).collect();
+        let prints = tokio::task::spawn_blocking(move || {
+            paths.iter().map(|p| fingerprint(p)).collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| JobError::retry(format!("fingerprint task failed: {e}")))?;
+        for (file, print) in batch.into_iter().zip(prints) {
+            resolve(p, &lib, file, print).await?;
+            done += 1;
+        }
+        tracing::debug!(library = %lib.name, done, "identified files");
+    }
+    if done > 0 {
+        tracing::info!(library = %lib.name, files = done, "identified new and changed files");
+    }
+    Ok(())
+}
+
+async fn resolve(
+    p: &Pipeline,
+    lib: &Library,
+    file: media_file::Model,
+    print: std::io::Result<String>,
+) -> Result<(), CatalogError> {
+    let path = path_from_bytes(&file.path_raw);
+    let print = match print {
+        Ok(fp) => fp,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            // Deleted between the walk and now.
+            set_state(p, &file.id, state::MISSING, Some("file vanished before it was identified")).await?;
+            if let Some(item) = &file.item_id {
+                items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            let reason = format!("cannot read file: {e}");
+            tracing::warn!(path = %path.display(), "{reason}");
+            set_state(p, &file.id, state::ERROR, Some(&reason)).await?;
+            if let Some(item) = &file.item_id {
+                items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
+            }
+            return Ok(());
+        }
+    };
+    if print.starts_with("0-") {
+        tracing::warn!(path = %path.display(), "empty file (0 bytes); not catalogued as a video");
+        set_state(p, &file.id, state::ERROR, Some("empty file (0 bytes)")).await?;
+        if let Some(item) = &file.item_id {
+            items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
+        }
+        return Ok(());
+    }
+
+    // Content changed in place, or a file that came back: it keeps its item.
+    if let Some(item_id) = file.item_id.clone() {
+        attach(p, &file.id, &item_id, &print, None, None).await?;
+        items::refresh_presence(&p.catalog.write, std::slice::from_ref(&item_id)).await?;
+        enqueue_probe(p, &file.id).await?;
+        return Ok(());
+    }
+
+    // Same content elsewhere?
+    let twins = media_file::Entity::find()
+        .filter(media_file::Column::Fingerprint.eq(print.clone()))
+        .filter(media_file::Column::Id.ne(file.id.clone()))
+        .filter(media_file::Column::State.is_in([state::MISSING, state::ACTIVE, state::PENDING]))
+        .order_by_desc(media_file::Column::MissingSince)
+        .all(&p.catalog.write)
+        .await?;
+    let mut moved_from = twins.iter().find(|t| t.state == state::MISSING && t.library_id == lib.id);
+    if moved_from.is_none() {
+        // A live twin whose path is gone is a move the scan has not noticed yet.
+        moved_from = twins.iter().find(|t| {
+            t.state != state::MISSING
+                && t.library_id == lib.id
+                && !path_from_bytes(&t.path_raw).exists()
+        });
+    }
+    if let Some(old) = moved_from {
+        take_over(p, &file, old).await?;
+        if let Some(item) = &old.item_id {
+            items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
+        }
+        tracing::info!(from = %old.path, to = %file.path, "file moved; keeps its item");
+        if old.probe_state != crate::db::media_files::probe_state::OK {
+            enqueue_probe(p, &old.id).await?;
+        }
+        return Ok(());
+    }
+    if let Some(original) = twins.iter().find(|t| t.state == state::ACTIVE) {
+        tracing::warn!(path = %file.path, original = %original.path, "duplicate file (same content); flagged, not added");
+        execute_on(
+            &p.catalog.write,
+            "UPDATE media_files SET state = $1, duplicate_of = $2, item_id = $3, fingerprint = $4, \
+               last_error = $5, updated_at = $6 WHERE id = $7",
+            vec![
+                state::DUPLICATE.into(),
+                original.id.clone().into(),
+                original.item_id.clone().into(),
+                print.into(),
+                format!("duplicate of {}", original.path).into(),
+                now_ms().into(),
+                file.id.clone().into(),
+            ],
+        )
+        .await?;
+        return Ok(());
+    }
+
+    let relative = path.strip_prefix(&lib.path).unwrap_or(&path).to_path_buf();
+    let parsed = naming::parse_path(&relative, lib.kind);
+    let folder = relative
+        .parent()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let txn = p.catalog.write.begin().await?;
+    let item_id = find_or_create_item(&txn, lib, &parsed, &folder).await?;
+    txn.commit().await?;
+    attach(p, &file.id, &item_id, &print, parsed.part, parsed.version_label.clone()).await?;
+    items::refresh_presence(&p.catalog.write, std::slice::from_ref(&item_id)).await?;
+    enqueue_probe(p, &file.id).await?;
+    Ok(())
+}
+
+async fn set_state(p: &Pipeline, id: &str, new_state: &str, error: Option<&str>) -> Result<(), CatalogError> {
+    execute_on(
+        &p.catalog.write,
+        "UPDATE media_files SET state = $1, last_error = $2, updated_at = $3, \
+           missing_since = CASE WHEN $4 THEN $5 ELSE missing_since END WHERE id = $6",
+        vec![
+            new_state.into(),
+            error.map(str::to_string).into(),
+            now_ms().into(),
+            (new_state == state::MISSING).into(),
+            now_ms().into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn attach(
+    p: &Pipeline,
+    file_id: &str,
+    item_id: &str,
+    print: &str,
+    part: Option<i32>,
+    version: Option<String>,
+) -> Result<(), CatalogError> {
+    execute_on(
+        &p.catalog.write,
+        "UPDATE media_files SET item_id = $1, fingerprint = $2, state = $3, \
+           part_index = COALESCE($4, part_index), version_label = COALESCE($5, version_label), \
+           last_error = NULL, updated_at = $6 WHERE id = $7",
+        vec![
+            item_id.into(),
+            print.into(),
+            state::ACTIVE.into(),
+            part.into(),
+            version.into(),
+            now_ms().into(),
+            file_id.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A move: the old row takes the new path (keeping its id, item and probe), the new row goes.
+async fn take_over(p: &Pipeline, new: &media_file::Model, old: &media_file::Model) -> Result<(), CatalogError> {
+    let txn = p.catalog.write.begin().await?;
+    execute_on(&txn, "DELETE FROM media_files WHERE id = $1", vec![new.id.clone().into()]).await?;
+    execute_on(
+        &txn,
+        "UPDATE media_files SET path = $1, path_raw = $2, folder = $3, size = $4, mtime_ns = $5, \
+           state = $6, missing_since = NULL, last_error = NULL, updated_at = $7 WHERE id = $8",
+        vec![
+            new.path.clone().into(),
+            new.path_raw.clone().into(),
+            new.folder.clone().into(),
+            new.size.into(),
+            new.mtime_ns.into(),
+            state::ACTIVE.into(),
+            now_ms().into(),
+            old.id.clone().into(),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn enqueue_probe(p: &Pipeline, file_id: &str) -> Result<(), CatalogError> {
+    p.jobs.enqueue(super::probe_job(file_id, 0)).await
+}
+
+async fn find_or_create_item<C: ConnectionTrait>(
+    db: &C,
+    lib: &Library,
+    parsed: &ParsedPath,
+    folder: &str,
+) -> Result<String, CatalogError> {
+    let identity = parsed.identity_key();
+    match parsed.kind {
+        ParsedKind::Movie | ParsedKind::Video => {
+            // A version, part or upgraded release of a title in the same folder.
+            if let Some(existing) = items::find_by_identity(db, &lib.id, &identity, Some(folder))
+                .await?
+                .into_iter()
+                .next()
+            {
+                return Ok(existing.id);
+            }
+            let kind = if parsed.kind == ParsedKind::Movie { ItemKind::Movie } else { ItemKind::Video };
+            let created = items::create(
+                db,
+                NewItem {
+                    library_id: lib.id.clone(),
+                    parent_id: Some(lib.root_item_id.clone()),
+                    owner_id: None,
+                    kind,
+                    extra_type: None,
+                    name: parsed.title.clone(),
+                    year: parsed.year,
+                    season_number: None,
+                    episode_number: None,
+                    episode_number_end: None,
+                    identity_key: identity,
+                    folder: Some(folder.to_string()),
+                },
+            )
+            .await?;
+            Ok(created.id)
+        }
+        ParsedKind::Episode => {
+            let series_name = parsed.series.clone().unwrap_or_else(|| parsed.title.clone());
+            let series_id = items::find_or_create_container(
+                db,
+                NewItem {
+                    library_id: lib.id.clone(),
+                    parent_id: Some(lib.root_item_id.clone()),
+                    owner_id: None,
+                    kind: ItemKind::Series,
+                    extra_type: None,
+                    name: series_name.clone(),
+                    year: parsed.series_year,
+                    season_number: None,
+                    episode_number: None,
+                    episode_number_end: None,
+                    identity_key: naming::series_identity(&series_name),
+                    folder: None,
+                },
+            )
+            .await?;
+            let season = parsed.season.unwrap_or(1);
+            let season_id = items::find_or_create_container(
+                db,
+                NewItem {
+                    library_id: lib.id.clone(),
+                    parent_id: Some(series_id.clone()),
+                    owner_id: None,
+                    kind: ItemKind::Season,
+                    extra_type: None,
+                    name: if season == 0 { "Specials".into() } else { format!("Season {season}") },
+                    year: None,
+                    season_number: Some(season),
+                    episode_number: None,
+                    episode_number_end: None,
+                    identity_key: format!("season:{series_id}:{season}"),
+                    folder: None,
+                },
+            )
+            .await?;
+            if let Some(existing) = items::find_by_identity(db, &lib.id, &identity, None)
+                .await?
+                .into_iter()
+                .next()
+            {
+                return Ok(existing.id);
+            }
+            let created = items::create(
+                db,
+                NewItem {
+                    library_id: lib.id.clone(),
+                    parent_id: Some(season_id),
+                    owner_id: None,
+                    kind: ItemKind::Episode,
+                    extra_type: None,
+                    name: parsed.title.clone(),
+                    year: None,
+                    season_number: Some(season),
+                    episode_number: parsed.episode,
+                    episode_number_end: parsed.episode_end,
+                    identity_key: identity,
+                    folder: Some(folder.to_string()),
+                },
+            )
+            .await?;
+            Ok(created.id)
+        }
+        ParsedKind::Extra => {
+            if let Some(existing) = items::find_by_identity(db, &lib.id, &identity, Some(folder))
+                .await?
+                .into_iter()
+                .next()
+            {
+                return Ok(existing.id);
+            }
+            let owner = find_owner(db, lib, parsed.owner_folder.as_deref().unwrap_or("")).await?;
+            let created = items::create(
+                db,
+                NewItem {
+                    library_id: lib.id.clone(),
+                    parent_id: Some(owner.clone().unwrap_or_else(|| lib.root_item_id.clone())),
+                    owner_id: owner,
+                    kind: ItemKind::Extra,
+                    extra_type: parsed.extra_type.map(str::to_string),
+                    name: parsed.title.clone(),
+                    year: None,
+                    season_number: None,
+                    episode_number: None,
+                    episode_number_end: None,
+                    identity_key: identity,
+                    folder: Some(folder.to_string()),
+                },
+            )
+            .await?;
+            Ok(created.id)
+        }
+    }
+}
+
+/// The title an extra belongs to: the movie (or video) in the owner folder, else the series
+/// named by it.
+async fn find_owner<C: ConnectionTrait>(db: &C, lib: &Library, owner_folder: &str) -> Result<Option<String>, CatalogError> {
+    if owner_folder.is_empty() {
+        return Ok(None);
+    }
+    if let Some(m) = item::Entity::find()
+        .filter(item::Column::LibraryId.eq(lib.id.clone()))
+        .filter(item::Column::Folder.eq(owner_folder))
+        .filter(item::Column::Kind.is_in([ItemKind::Movie.as_str(), ItemKind::Video.as_str()]))
+        .one(db)
+        .await?
+    {
+        return Ok(Some(m.id));
+    }
+    // `Show/Season 01/Trailers/…` or `Show/extras/…`: the series named by the top folder.
+    let top = Path::new(owner_folder)
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (name, _) = naming::title_and_year(&top);
+    Ok(items::find_by_identity(db, &lib.id, &naming::series_identity(&name), None)
+        .await?
+        .into_iter()
+        .next()
+        .map(|s| s.id))
+}

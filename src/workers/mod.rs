@@ -1,0 +1,49 @@
+//! Job handlers: they connect the scanner's findings, ffprobe and ffmpeg to the catalog.
+//! Every handler is idempotent (a job may run twice after a crash).
+
+mod identify;
+mod probe;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::db::libraries::Library;
+use crate::db::Catalog;
+use crate::jobs::{kinds, JobError, JobHandler, JobQueue};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub catalog: Catalog,
+    pub jobs: JobQueue,
+    pub libraries: Arc<Vec<Library>>,
+    pub tools: Arc<crate::probe::Tools>,
+    pub data_dir: PathBuf,
+}
+
+impl Pipeline {
+    fn library(&self, id: &str) -> Option<&Library> {
+        self.libraries.iter().find(|l| l.id == id)
+    }
+}
+
+fn payload_str<'a>(payload: &'a serde_json::Value, key: &str) -> Result<&'a str, JobError> {
+    payload
+        .get(key)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| JobError::permanent(format!("job payload lacks {key}")))
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Pipeline {
+    async fn run(&self, kind: &str, payload: &serde_json::Value) -> Result<(), JobError> {
+        match kind {
+            kinds::IDENTIFY => identify::run(self, payload_str(payload, "library_id")?).await,
+            kinds::PROBE => probe::probe(self, payload_str(payload, "file_id")?).await,
+            kinds::THUMBNAIL => probe::thumbnail(self, payload_str(payload, "file_id")?).await,
+            other => Err(JobError::permanent(format!("unknown job kind {other:?}"))),
+        }
+    }
+}
+
+pub use probe::probe_job;
