@@ -12,6 +12,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 CACHE_DIR=$BENCH_DIR/.cache
 KINORA_BIN=${BENCH_KINORA_BIN:-$REPO_DIR/target/release/kinora}
+# shellcheck source=scripts/lib.sh
+source "$REPO_DIR/scripts/lib.sh"
 
 KINORA_PID=""
 BASE_URL=""
@@ -27,7 +29,7 @@ die() {
 need() {
     local tool
     for tool in "$@"; do
-        command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed (Debian: apt-get install $tool)"
+        have "$tool" || die "$tool is not installed (Debian: apt-get install $tool)"
     done
 }
 
@@ -122,18 +124,6 @@ write_config() {
     } >"$file"
 }
 
-# A loopback port nothing answers on right now.
-free_port() {
-    local port _
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
 
 # Wall-clock seconds as a decimal (bash 5's EPOCHREALTIME), and the difference of two of them.
 now() { echo "$EPOCHREALTIME"; }
