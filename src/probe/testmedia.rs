@@ -20,6 +20,12 @@ pub(crate) fn ffmpeg(args: &[&str], out: &Path) {
     );
 }
 
+/// [`ffmpeg`] with the arguments given as one whitespace-separated string.
+pub(crate) fn ffmpeg_words(args: &str, out: &Path) {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    ffmpeg(&args, out);
+}
+
 /// Decodes an image to 8-bit gray: (width, height, pixels).
 pub(crate) fn decode_gray(image: &Path) -> (u16, u16, Vec<u8>) {
     let bytes = std::fs::read(image).unwrap();
@@ -57,6 +63,7 @@ impl Media {
 
     /// 2 s, 160x90 H.264 at 25 fps + mono 48 kHz AAC in MP4: creation time,
     /// Apple make/model and a -90° display matrix (portrait phone clip).
+    #[rustfmt::skip]
     pub(crate) fn rotated_mp4(&self) -> PathBuf {
         let out = self.path("phone.mp4");
         if out.exists() {
@@ -100,6 +107,7 @@ impl Media {
 
     /// 1 s Matroska: H.264, English stereo AAC "English" (default), Japanese
     /// mono AAC, English SubRip "Signs" (default + forced).
+    #[rustfmt::skip]
     pub(crate) fn multi_track_mkv(&self) -> PathBuf {
         let srt = self.srt();
         let out = self.path("movie.mkv");
@@ -125,6 +133,7 @@ impl Media {
 
     /// 2 s, 160x90 H.264: one second of black, then one of testsrc2, with a
     /// single keyframe at 0 (so seeking must decode forward).
+    #[rustfmt::skip]
     pub(crate) fn black_first_mp4(&self) -> PathBuf {
         let out = self.path("black-first.mp4");
         ffmpeg(

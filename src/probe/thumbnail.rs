@@ -125,7 +125,10 @@ pub async fn extract_thumbnail(
             source,
         })?;
     let (width, height) = jpeg_dimensions(&jpeg).ok_or_else(|| {
-        ProbeError::Parse(format!("ffmpeg wrote an unreadable JPEG ({} bytes)", jpeg.len()))
+        ProbeError::Parse(format!(
+            "ffmpeg wrote an unreadable JPEG ({} bytes)",
+            jpeg.len()
+        ))
     })?;
     tokio::fs::rename(&tmp, out_jpeg)
         .await
@@ -175,48 +178,7 @@ async fn grab_frame(
     position_ms: i64,
     tmp: &Path,
 ) -> Result<Option<Frame>, ProbeError> {
-    let mut args: Vec<OsString> = ["-v", "error", "-hide_banner", "-nostdin", "-y"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
-    if position_ms > 0 {
-        args.push("-ss".into());
-        args.push(format!("{}.{:03}", position_ms / 1000, position_ms % 1000).into());
-    }
-    args.push("-i".into());
-    args.push(file_url(media));
-    // `V` skips attached pictures (cover art). Square the pixels, cap the
-    // width, keep the aspect; split into the JPEG and the measured gray copy.
-    let graph = format!(
-        "[0:V:0]scale=w='trunc(iw*sar/2)*2':h=ih,setsar=1,\
-         scale=w='min({MAX_WIDTH},iw)':h=-2,split=2[thumb][probe];\
-         [probe]format=gray[gray]"
-    );
-    for a in [
-        "-filter_complex",
-        graph.as_str(),
-        "-map",
-        "[thumb]",
-        "-frames:v",
-        "1",
-        "-c:v",
-        "mjpeg",
-        "-q:v",
-        "3",
-        "-f",
-        "image2",
-        "-update",
-        "1",
-    ] {
-        args.push(a.into());
-    }
-    args.push(file_url(tmp));
-    for a in [
-        "-map", "[gray]", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
-    ] {
-        args.push(a.into());
-    }
-
+    let args = frame_args(media, position_ms, tmp);
     let output = process::run(&tools.ffmpeg, &args, tools.timeout).await?;
     let jpeg_written = tokio::fs::metadata(tmp)
         .await
@@ -229,6 +191,37 @@ async fn grab_frame(
         position_ms,
         stats: LumaStats::of(&output.stdout),
     }))
+}
+
+/// ffmpeg arguments for one candidate: decode one frame of the main video
+/// stream at `position_ms`, write it as JPEG to `tmp` and as gray to stdout.
+#[rustfmt::skip]
+fn frame_args(media: &Path, position_ms: i64, tmp: &Path) -> Vec<OsString> {
+    fn push(args: &mut Vec<OsString>, words: &[&str]) {
+        args.extend(words.iter().map(OsString::from));
+    }
+    // `V` skips attached pictures (cover art). Square the pixels, cap the
+    // width, keep the aspect; split into the JPEG and the measured gray copy.
+    let graph = format!(
+        "[0:V:0]scale=w='trunc(iw*sar/2)*2':h=ih,setsar=1,\
+         scale=w='min({MAX_WIDTH},iw)':h=-2,split=2[thumb][probe];\
+         [probe]format=gray[gray]"
+    );
+    let mut args = Vec::new();
+    push(&mut args, &["-v", "error", "-hide_banner", "-nostdin", "-y"]);
+    if position_ms > 0 {
+        // Input seeking: fast, and still exact (decodes from the keyframe before).
+        let ss = format!("{}.{:03}", position_ms / 1000, position_ms % 1000);
+        push(&mut args, &["-ss", &ss]);
+    }
+    push(&mut args, &["-i"]);
+    args.push(file_url(media));
+    push(&mut args, &["-filter_complex", &graph]);
+    push(&mut args, &["-map", "[thumb]", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3",
+                      "-f", "image2", "-update", "1"]);
+    args.push(file_url(tmp));
+    push(&mut args, &["-map", "[gray]", "-frames:v", "1", "-f", "rawvideo", "pipe:1"]);
+    args
 }
 
 /// Brightness statistics of an 8-bit gray frame.
@@ -338,7 +331,7 @@ impl Drop for TempFiles {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use super::super::testmedia::{decode_gray, ffmpeg, Media};
+    use super::super::testmedia::{decode_gray, ffmpeg, ffmpeg_words, Media};
     use super::*;
     use std::time::Duration;
 
@@ -362,7 +355,10 @@ mod tests {
     fn candidates() {
         assert_eq!(candidate_positions_ms(Some(2000)), [200, 1200, 0]);
         assert_eq!(candidate_positions_ms(Some(500)), [50, 0]);
-        assert_eq!(candidate_positions_ms(Some(60_000)), [6000, 12_000, 18_000, 24_000, 0]);
+        assert_eq!(
+            candidate_positions_ms(Some(60_000)),
+            [6000, 12_000, 18_000, 24_000, 0]
+        );
         // Two hours: capped at five minutes, two-minute steps.
         assert_eq!(
             candidate_positions_ms(Some(7_200_000)),
@@ -372,6 +368,27 @@ mod tests {
         assert_eq!(candidate_positions_ms(Some(0)), [3000, 10_000, 0]);
         assert_eq!(candidate_positions_ms(Some(-5)), [3000, 10_000, 0]);
         assert_eq!(candidate_positions_ms(Some(5)), [0]);
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn ffmpeg_arguments() {
+        let args = frame_args(Path::new("/m/a.mkv"), 61_005, Path::new("/t/.p.jpg"));
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let graph = "[0:V:0]scale=w='trunc(iw*sar/2)*2':h=ih,setsar=1,\
+                     scale=w='min(640,iw)':h=-2,split=2[thumb][probe];[probe]format=gray[gray]";
+        let expected = [
+            "-v", "error", "-hide_banner", "-nostdin", "-y", "-ss", "61.005", "-i",
+            "file:/m/a.mkv", "-filter_complex", graph, "-map", "[thumb]", "-frames:v", "1",
+            "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1", "file:/t/.p.jpg",
+            "-map", "[gray]", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
+        ];
+        assert_eq!(args, expected);
+        let at_start = frame_args(Path::new("a.mkv"), 0, Path::new("b.jpg"));
+        assert!(!at_start.iter().any(|a| a == "-ss"));
     }
 
     #[test]
@@ -437,18 +454,19 @@ mod tests {
         let stats = LumaStats::of(&gray);
         assert!(stats.mean > 60.0, "mean luma {}", stats.mean);
         assert!(stats.stddev > 20.0, "stddev {}", stats.stddev);
-        assert_eq!(files_in(out.parent().unwrap()), ["poster.jpg"], "temp files removed");
+        assert_eq!(
+            files_in(out.parent().unwrap()),
+            ["poster.jpg"],
+            "temp files removed"
+        );
     }
 
     #[tokio::test]
     async fn genuinely_black_video_still_gets_a_thumbnail() {
         let media = Media::new();
         let video = media.path("black.mp4");
-        ffmpeg(
-            &[
-                "-f", "lavfi", "-i", "color=black:s=160x90:d=2:r=25", "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            ],
+        ffmpeg_words(
+            "-f lavfi -i color=black:s=160x90:d=2:r=25 -c:v libx264 -preset ultrafast -pix_fmt yuv420p",
             &video,
         );
         let out = media.path("black.jpg");
@@ -481,15 +499,14 @@ mod tests {
     async fn wide_video_is_scaled_to_640_keeping_aspect() {
         let media = Media::new();
         let video = media.path("wide.mkv");
-        ffmpeg(
-            &[
-                "-f", "lavfi", "-i", "testsrc2=s=1280x720:d=1:r=5", "-c:v", "libx264",
-                "-preset", "ultrafast",
-            ],
+        ffmpeg_words(
+            "-f lavfi -i testsrc2=s=1280x720:d=1:r=5 -c:v libx264 -preset ultrafast",
             &video,
         );
         let out = media.path("wide.jpg");
-        let info = extract_thumbnail(&tools(), &video, None, &out).await.unwrap();
+        let info = extract_thumbnail(&tools(), &video, None, &out)
+            .await
+            .unwrap();
         assert_eq!((info.width, info.height), (640, 360));
         // Unknown duration: 3 s and 10 s are past the end, the start remains.
         assert_eq!(info.position_ms, 0);
@@ -500,11 +517,8 @@ mod tests {
         let media = Media::new();
         let video = media.path("anamorphic.mkv");
         // 480x360 stored, 16:9 on screen (SAR 4:3) → 640x360.
-        ffmpeg(
-            &[
-                "-f", "lavfi", "-i", "testsrc2=s=480x360:d=1:r=5", "-vf", "setsar=4/3",
-                "-c:v", "libx264", "-preset", "ultrafast",
-            ],
+        ffmpeg_words(
+            "-f lavfi -i testsrc2=s=480x360:d=1:r=5 -vf setsar=4/3 -c:v libx264 -preset ultrafast",
             &video,
         );
         let out = media.path("anamorphic.jpg");

@@ -42,6 +42,8 @@ pub struct ScanStatus {
     pub scanning: bool,
     pub current_library: Option<String>,
     pub scans_completed: u64,
+    /// Files that were still being written, waiting for their size to settle.
+    pub pending_rechecks: usize,
     pub last_reports: Vec<ScanReport>,
 }
 
@@ -88,7 +90,9 @@ impl Scanner {
     }
 
     pub fn status(&self) -> ScanStatus {
-        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+        let mut status = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        status.pending_rechecks = self.rechecks.lock().map(|r| r.len()).unwrap_or(0);
+        status
     }
 
     fn set_status(&self, f: impl FnOnce(&mut ScanStatus)) {
@@ -290,10 +294,11 @@ impl Scanner {
             let owners = media_files::mark_missing(&self.catalog, &gone).await?;
             items::refresh_presence(&self.catalog.write, &owners).await?;
         }
-        if report.new + report.changed + report.returned > 0 {
-            self.jobs
-                .enqueue(identify_job(&lib.id))
-                .await?;
+        // Pending files left by a crash are picked up too, without writing when there are none.
+        if report.new + report.changed + report.returned > 0
+            || media_files::pending_count(&self.catalog, &lib.id).await? > 0
+        {
+            self.jobs.enqueue(identify_job(&lib.id)).await?;
         }
         if !walk.growing.is_empty() {
             self.schedule_recheck(lib.clone(), walk.growing.clone());
@@ -315,6 +320,8 @@ impl Scanner {
         let wait = self.stability + Duration::from_millis(200);
         tokio::spawn(async move {
             tokio::time::sleep(wait).await;
+            // Still listed as pending while checked, so "idle" never reports too early; a
+            // file still growing is scheduled again by the check itself.
             if let Ok(mut pending) = scanner.rechecks.lock() {
                 for p in &fresh {
                     pending.remove(p);

@@ -46,6 +46,11 @@ pub async fn run(p: &Pipeline, library_id: &str) -> Result<(), JobError> {
     if done > 0 {
         tracing::info!(library = %lib.name, files = done, "identified new and changed files");
     }
+    // A crash between attaching a file and queueing its probe leaves it unprobed: queue again
+    // (dedupe keys make this a no-op for probes already queued).
+    let unprobed = crate::db::media_files::unprobed_active(&p.catalog, &lib.id).await?;
+    let probes: Vec<_> = unprobed.iter().map(|id| super::probe_job(id, 0)).collect();
+    p.jobs.enqueue_many(&probes).await?;
     Ok(())
 }
 
