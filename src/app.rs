@@ -43,7 +43,10 @@ impl Core {
         )
         .await?
         {
-            tracing::info!(user = config.admin.user.as_deref().unwrap_or(""), "created the first administrator");
+            tracing::info!(
+                user = config.admin.user.as_deref().unwrap_or(""),
+                "created the first administrator"
+            );
         }
         let libs = Arc::new(libraries::sync_from_config(&catalog, &config.libraries).await?);
         let jobs = JobQueue::new(
@@ -158,9 +161,13 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         control_token: Arc::new(control_token),
         started: Instant::now(),
     };
-    let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port)).with_context(
-        || format!("cannot listen on {}:{}", config.server.bind, config.server.port),
-    )?;
+    let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port))
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                config.server.bind, config.server.port
+            )
+        })?;
     let addr = listener.local_addr()?;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {

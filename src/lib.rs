@@ -3,6 +3,8 @@
 //! The map is `DESIGN.md`; dependency direction: `app` → `api` → (`scanner`, `jobs`,
 //! `workers`) → `db` → `domain`/`naming`/`config`.
 
+pub mod api;
+pub mod app;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -10,8 +12,6 @@ pub mod jobs;
 pub mod media;
 pub mod naming;
 pub mod probe;
+pub mod process;
 pub mod scanner;
 pub mod workers;
-pub mod api;
-pub mod app;
-pub mod process;

@@ -11,7 +11,11 @@ use kinora::app;
 use kinora::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kinora", version, about = "A self-hosted video media server that speaks Jellyfin")]
+#[command(
+    name = "kinora",
+    version,
+    about = "A self-hosted video media server that speaks Jellyfin"
+)]
 struct Cli {
     /// Config file (default: $KINORA_CONFIG, else ./kinora.toml, else built-in defaults).
     #[arg(long, global = true, value_name = "PATH")]
@@ -71,7 +75,10 @@ fn main() -> std::process::ExitCode {
     init_tracing();
     // reqwest is built without a default TLS provider; pick the one crypto backend we ship.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kinora: cannot start the async runtime: {e}");
@@ -104,7 +111,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", config.to_masked_toml());
             for lib in &config.libraries {
                 if !lib.path.is_dir() {
-                    eprintln!("warning: library {:?}: folder {} does not exist (yet)", lib.name, lib.path.display());
+                    eprintln!(
+                        "warning: library {:?}: folder {} does not exist (yet)",
+                        lib.name,
+                        lib.path.display()
+                    );
                 }
             }
             Ok(())
@@ -153,7 +164,11 @@ async fn scan_locally(config: Arc<Config>, no_wait: bool) -> anyhow::Result<()> 
             r.changed,
             r.returned,
             r.missing,
-            if r.offline { " (folder unavailable)" } else { "" }
+            if r.offline {
+                " (folder unavailable)"
+            } else {
+                ""
+            }
         ));
         for p in &r.problems {
             bar.println(format!("  problem: {p}"));
@@ -201,7 +216,12 @@ async fn scan_through_server(config: &Config, no_wait: bool) -> anyhow::Result<(
         .error_for_status()?
         .json()
         .await?;
-    let libraries: Vec<serde_json::Value> = get("/api/v1/libraries").send().await?.error_for_status()?.json().await?;
+    let libraries: Vec<serde_json::Value> = get("/api/v1/libraries")
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
     let target = before["scans_completed"].as_u64().unwrap_or(0) + libraries.len() as u64;
     client
         .post(format!("{}/api/v1/scan", server.base_url))
@@ -214,8 +234,18 @@ async fn scan_through_server(config: &Config, no_wait: bool) -> anyhow::Result<(
     let bar = progress_bar();
     bar.set_message("the running server is scanning…");
     loop {
-        let status: serde_json::Value = get("/api/v1/scan/status").send().await?.error_for_status()?.json().await?;
-        let jobs: serde_json::Value = get("/api/v1/jobs").send().await?.error_for_status()?.json().await?;
+        let status: serde_json::Value = get("/api/v1/scan/status")
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let jobs: serde_json::Value = get("/api/v1/jobs")
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         let scanning = status["scanning"].as_bool().unwrap_or(false)
             || status["scans_completed"].as_u64().unwrap_or(0) < target;
         let queued = jobs["queued"].as_u64().unwrap_or(0);

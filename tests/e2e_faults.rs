@@ -22,7 +22,9 @@ fn write_script(path: &Path, body: &str) {
 async fn file_states(server: &common::Server) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
     for item in server.items("movie,video,episode,extra").await {
-        let d = server.get_json(&format!("/api/v1/items/{}", item["id"].as_str().unwrap())).await;
+        let d = server
+            .get_json(&format!("/api/v1/items/{}", item["id"].as_str().unwrap()))
+            .await;
         for f in d["files"].as_array().unwrap() {
             out.push((
                 f["path"].as_str().unwrap().to_string(),
@@ -44,7 +46,11 @@ async fn bad_files_are_recorded_and_the_rest_is_served() {
     let invalid = root.join(OsStr::from_bytes(b"latin1 caf\xe9.mkv"));
     video(&invalid);
     std::fs::write(root.join("zero.mkv"), b"").unwrap();
-    std::fs::write(root.join("text.mkv"), b"this is not a video at all\n".repeat(100)).unwrap();
+    std::fs::write(
+        root.join("text.mkv"),
+        b"this is not a video at all\n".repeat(100),
+    )
+    .unwrap();
     let good = std::fs::read(root.join("good one.mp4")).unwrap();
     std::fs::write(root.join("truncated.mp4"), &good[..good.len().min(2048)]).unwrap();
     std::fs::create_dir_all(root.join("loop")).unwrap();
@@ -67,7 +73,13 @@ async fn bad_files_are_recorded_and_the_rest_is_served() {
     names.sort();
     assert_eq!(
         names,
-        vec!["emoji 🎉 party", "good one", "latin1 caf\u{FFFD}", "line\nbreak", "linked"],
+        vec![
+            "emoji 🎉 party",
+            "good one",
+            "latin1 caf\u{FFFD}",
+            "line\nbreak",
+            "linked"
+        ],
         "playable files listed once each, bad ones left out"
     );
 
@@ -75,25 +87,49 @@ async fn bad_files_are_recorded_and_the_rest_is_served() {
     // probing permanently and are recorded on the job).
     let jobs = server.get_json("/api/v1/jobs").await;
     let failures = jobs["recent_failures"].as_array().unwrap();
-    assert_eq!(jobs["failed"], 2, "text.mkv and truncated.mp4 fail to probe: {jobs}");
+    assert_eq!(
+        jobs["failed"], 2,
+        "text.mkv and truncated.mp4 fail to probe: {jobs}"
+    );
     for f in failures {
         assert_eq!(f["kind"], "probe");
         assert!(!f["error"].as_str().unwrap().is_empty());
     }
-    assert!(server.log_text().contains("empty file (0 bytes)"), "zero-byte file is reported");
-    assert!(server.log_text().contains("symlink loop"), "the loop is reported");
+    assert!(
+        server.log_text().contains("empty file (0 bytes)"),
+        "zero-byte file is reported"
+    );
+    assert!(
+        server.log_text().contains("symlink loop"),
+        "the loop is reported"
+    );
 
     // The invalid UTF-8 name streams from the exact path.
-    let latin = server.item_named("video", "latin1 caf\u{FFFD}").await.unwrap();
-    let res = server.get(&format!("/api/v1/items/{}/stream", latin["id"].as_str().unwrap())).await;
+    let latin = server
+        .item_named("video", "latin1 caf\u{FFFD}")
+        .await
+        .unwrap();
+    let res = server
+        .get(&format!(
+            "/api/v1/items/{}/stream",
+            latin["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.bytes().await.unwrap().as_ref(), std::fs::read(&invalid).unwrap().as_slice());
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        std::fs::read(&invalid).unwrap().as_slice()
+    );
 
     // The library folder vanishes (an unmounted disk) and comes back: nothing goes missing.
     let parked = media.path().join("parked");
     std::fs::rename(&root, &parked).unwrap();
     server.rescan().await;
-    assert_eq!(server.items("video").await.len(), 5, "an unavailable library keeps its items");
+    assert_eq!(
+        server.items("video").await.len(),
+        5,
+        "an unavailable library keeps its items"
+    );
     let status = server.get_json("/api/v1/scan/status").await;
     assert_eq!(status["last_reports"][0]["offline"], true, "{status}");
     std::fs::rename(&parked, &root).unwrap();
@@ -103,7 +139,10 @@ async fn bad_files_are_recorded_and_the_rest_is_served() {
     // A file deleted while being probed: ffprobe is replaced by one that deletes its input.
     server.stop();
     let fake = inst.dir.path().join("deleting-ffprobe");
-    write_script(&fake, r#"for a; do last="$a"; done; rm -f "${last#file:}"; exit 1"#);
+    write_script(
+        &fake,
+        r#"for a; do last="$a"; done; rm -f "${last#file:}"; exit 1"#,
+    );
     video(&root.join("doomed.mp4"));
     let mut server = inst.start_with(|cmd| {
         cmd.env("KINORA_TOOLS__FFPROBE", &fake);
@@ -111,7 +150,11 @@ async fn bad_files_are_recorded_and_the_rest_is_served() {
     server.wait_idle().await;
     assert!(server.item_named("video", "doomed").await.is_none());
     assert!(!root.join("doomed.mp4").exists());
-    assert_eq!(server.items("video").await.len(), 5, "the rest is unaffected");
+    assert_eq!(
+        server.items("video").await.len(),
+        5,
+        "the rest is unaffected"
+    );
     server.stop();
 }
 
@@ -127,11 +170,15 @@ async fn missing_ffprobe_is_a_recorded_error_not_an_outage() {
     let server = inst.start();
     // The item is listed (discovery does not need ffprobe) and the failure is recorded.
     let solo = server
-        .eventually(20, "the movie to be listed", || async { server.item_named("movie", "Solo").await })
+        .eventually(20, "the movie to be listed", || async {
+            server.item_named("movie", "Solo").await
+        })
         .await;
     let detail: Value = server
         .eventually(20, "the probe failure to be recorded", || async {
-            let d = server.get_json(&format!("/api/v1/items/{}", solo["id"].as_str().unwrap())).await;
+            let d = server
+                .get_json(&format!("/api/v1/items/{}", solo["id"].as_str().unwrap()))
+                .await;
             (d["files"][0]["probe_state"] == "failed").then_some(d)
         })
         .await;
@@ -140,7 +187,13 @@ async fn missing_ffprobe_is_a_recorded_error_not_an_outage() {
     assert_eq!(server.get_json("/api/v1/health").await["status"], "ok");
     // A tool problem is retried with backoff rather than failing the job at once.
     let jobs = &detail["jobs"];
-    assert!(jobs.as_array().unwrap().iter().any(|j| j["kind"] == "probe" && j["state"] == "queued"), "{jobs}");
+    assert!(
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["kind"] == "probe" && j["state"] == "queued"),
+        "{jobs}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,13 +206,30 @@ async fn auth_paths_and_secrets() {
     server.wait_idle().await;
     let c = &server.client;
     // Health is anonymous; everything else needs a key.
-    assert_eq!(c.get(server.url("/api/v1/health")).send().await.unwrap().status(), 200);
-    for path in ["/api/v1/items", "/api/v1/libraries", "/api/v1/jobs", "/api/v1/scan/status"] {
+    assert_eq!(
+        c.get(server.url("/api/v1/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for path in [
+        "/api/v1/items",
+        "/api/v1/libraries",
+        "/api/v1/jobs",
+        "/api/v1/scan/status",
+    ] {
         let res = c.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 401, "{path}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"], "unauthorized");
-        let wrong = c.get(server.url(path)).header("Authorization", "Bearer nope").send().await.unwrap();
+        let wrong = c
+            .get(server.url(path))
+            .header("Authorization", "Bearer nope")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(wrong.status(), 401);
     }
     let ok = c
@@ -177,7 +247,11 @@ async fn auth_paths_and_secrets() {
         "/api/v1/items/00000000-0000-0000-0000-000000000000/stream",
     ] {
         let res = server.get(evil).await;
-        assert!(res.status() == 404 || res.status() == 400, "{evil}: {}", res.status());
+        assert!(
+            res.status() == 404 || res.status() == 400,
+            "{evil}: {}",
+            res.status()
+        );
         let body = res.text().await.unwrap();
         assert!(!body.contains("root:"), "{evil} leaked a file");
     }
@@ -186,15 +260,25 @@ async fn auth_paths_and_secrets() {
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.json::<Value>().await.unwrap()["error"], "bad_request");
     // Secrets never reach the logs, access log included.
-    let _ = c.get(server.url(&format!("/api/v1/health?api_key={}", server.key))).send().await.unwrap();
+    let _ = c
+        .get(server.url(&format!("/api/v1/health?api_key={}", server.key)))
+        .send()
+        .await
+        .unwrap();
     let log = server.log_text();
     assert!(log.contains("/api/v1/health"), "access log present");
     assert!(!log.contains(&server.key), "API key leaked into the log");
-    assert!(!log.contains(common::ADMIN_PASSWORD), "admin password leaked into the log");
+    assert!(
+        !log.contains(common::ADMIN_PASSWORD),
+        "admin password leaked into the log"
+    );
     let check = inst.cli(&["config", "check"]);
     let shown = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success());
-    assert!(!shown.contains(common::ADMIN_PASSWORD), "config check must mask secrets");
+    assert!(
+        !shown.contains(common::ADMIN_PASSWORD),
+        "config check must mask secrets"
+    );
     assert!(shown.contains("password = \"********\""), "{shown}");
 }
 
@@ -204,7 +288,9 @@ async fn kill_9_during_scan_and_probe_then_restart_loses_nothing() {
     let root = media.path().join("tv");
     for s in 1..=2 {
         for e in 1..=6 {
-            video(&root.join(format!("Crash Show/Season {s:02}/Crash Show S{s:02}E{e:02}.mkv")));
+            video(&root.join(format!(
+                "Crash Show/Season {s:02}/Crash Show S{s:02}E{e:02}.mkv"
+            )));
         }
     }
     let inst = Instance::new(&[lib("Shows", &root, "tv")], "");
@@ -229,7 +315,9 @@ async fn kill_9_during_scan_and_probe_then_restart_loses_nothing() {
     assert_eq!(episodes.len(), 12, "every episode once");
     for before in &first_ids {
         assert!(
-            episodes.iter().any(|e| e["id"] == before["id"] && e["name"] == before["name"]),
+            episodes
+                .iter()
+                .any(|e| e["id"] == before["id"] && e["name"] == before["name"]),
             "{} kept its id",
             before["name"]
         );
@@ -239,7 +327,9 @@ async fn kill_9_during_scan_and_probe_then_restart_loses_nothing() {
     let states = file_states(&server).await;
     assert_eq!(states.len(), 12);
     for e in &episodes {
-        let d = server.get_json(&format!("/api/v1/items/{}", e["id"].as_str().unwrap())).await;
+        let d = server
+            .get_json(&format!("/api/v1/items/{}", e["id"].as_str().unwrap()))
+            .await;
         assert_eq!(d["files"][0]["probe_state"], "ok", "{d}");
     }
     let jobs = server.get_json("/api/v1/jobs").await;
@@ -258,6 +348,9 @@ async fn kill_9_during_scan_and_probe_then_restart_loses_nothing() {
     let after = server.items("episode").await;
     assert_eq!(after.len(), 16);
     for e in &episodes {
-        assert!(after.iter().any(|a| a["id"] == e["id"]), "ids survive a second crash");
+        assert!(
+            after.iter().any(|a| a["id"] == e["id"]),
+            "ids survive a second crash"
+        );
     }
 }

@@ -42,13 +42,23 @@ async fn library_shapes_probes_and_streams() {
     let names: Vec<&str> = movies.iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Big Buck Test", "Sintel Test"]);
     assert_eq!(movies[0]["year"], 2008);
-    let sintel = server.get_json(&format!("/api/v1/items/{}", id(&movies[1]))).await;
+    let sintel = server
+        .get_json(&format!("/api/v1/items/{}", id(&movies[1])))
+        .await;
     let files = sintel["files"].as_array().unwrap();
     assert_eq!(files.len(), 2, "two versions of one movie: {sintel}");
-    let mut labels: Vec<&str> = files.iter().map(|f| f["version_label"].as_str().unwrap()).collect();
+    let mut labels: Vec<&str> = files
+        .iter()
+        .map(|f| f["version_label"].as_str().unwrap())
+        .collect();
     labels.sort();
     assert_eq!(labels, vec!["1080p", "720p"]);
-    let extras = server.get_json(&format!("/api/v1/items?parent={}&type=extra", id(&movies[1]))).await;
+    let extras = server
+        .get_json(&format!(
+            "/api/v1/items?parent={}&type=extra",
+            id(&movies[1])
+        ))
+        .await;
     assert_eq!(extras["total"], 1);
     assert_eq!(extras["items"][0]["owner_id"], movies[1]["id"]);
 
@@ -57,14 +67,39 @@ async fn library_shapes_probes_and_streams() {
     let series_names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(series_names, vec!["Loose Show", "Sample Show"]);
     assert_eq!(series[1]["year"], 2020);
-    let seasons = server.get_json(&format!("/api/v1/items?parent={}&type=season", id(&series[1]))).await;
-    let numbers: Vec<i64> = seasons["items"].as_array().unwrap().iter().map(|s| s["season_number"].as_i64().unwrap()).collect();
+    let seasons = server
+        .get_json(&format!(
+            "/api/v1/items?parent={}&type=season",
+            id(&series[1])
+        ))
+        .await;
+    let numbers: Vec<i64> = seasons["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["season_number"].as_i64().unwrap())
+        .collect();
     assert_eq!(numbers, vec![0, 1]);
     let season1 = &seasons["items"][1];
-    let episodes = server.get_json(&format!("/api/v1/items?parent={}&type=episode", id(season1))).await;
-    let eps: Vec<i64> = episodes["items"].as_array().unwrap().iter().map(|e| e["episode_number"].as_i64().unwrap()).collect();
+    let episodes = server
+        .get_json(&format!(
+            "/api/v1/items?parent={}&type=episode",
+            id(season1)
+        ))
+        .await;
+    let eps: Vec<i64> = episodes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["episode_number"].as_i64().unwrap())
+        .collect();
     assert_eq!(eps, vec![1, 2]);
-    let loose_seasons = server.get_json(&format!("/api/v1/items?parent={}&type=season", id(&series[0]))).await;
+    let loose_seasons = server
+        .get_json(&format!(
+            "/api/v1/items?parent={}&type=season",
+            id(&series[0])
+        ))
+        .await;
     assert_eq!(loose_seasons["items"][0]["season_number"], 2);
 
     // Home videos.
@@ -73,7 +108,9 @@ async fn library_shapes_probes_and_streams() {
     assert_eq!(videos[0]["name"], "kids at the beach");
 
     // Probe facts and a thumbnail for every file.
-    let bbb = server.get_json(&format!("/api/v1/items/{}", id(&movies[0]))).await;
+    let bbb = server
+        .get_json(&format!("/api/v1/items/{}", id(&movies[0])))
+        .await;
     let f = &bbb["files"][0];
     assert_eq!(f["state"], "active");
     assert_eq!(f["probe_state"], "ok");
@@ -81,13 +118,23 @@ async fn library_shapes_probes_and_streams() {
     assert_eq!(f["height"], 90);
     assert!(f["duration_ms"].as_i64().unwrap() >= 900, "{f}");
     assert!(f["container"].as_str().unwrap().contains("matroska"));
-    let kinds: Vec<&str> = f["streams"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = f["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["video", "audio"]);
     assert_eq!(f["streams"][0]["codec"], "h264");
     assert!(f["has_thumbnail"].as_bool().unwrap(), "{f}");
     assert!(bbb["has_image"].as_bool().unwrap());
     assert!(bbb["runtime_ms"].as_i64().unwrap() >= 900);
-    let jobs: Vec<&str> = bbb["jobs"].as_array().unwrap().iter().map(|j| j["state"].as_str().unwrap()).collect();
+    let jobs: Vec<&str> = bbb["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["state"].as_str().unwrap())
+        .collect();
     assert!(jobs.iter().all(|s| *s == "done"), "{jobs:?}");
 
     // Direct play with Range, from disk, byte for byte.
@@ -122,7 +169,10 @@ async fn library_shapes_probes_and_streams() {
         .await
         .unwrap();
     assert_eq!(suffix.status(), 206);
-    assert_eq!(suffix.bytes().await.unwrap().as_ref(), &bytes[bytes.len() - 10..]);
+    assert_eq!(
+        suffix.bytes().await.unwrap().as_ref(),
+        &bytes[bytes.len() - 10..]
+    );
     let beyond = server
         .client
         .get(server.url(&url))
@@ -140,10 +190,15 @@ async fn library_shapes_probes_and_streams() {
         .await
         .unwrap();
     assert_eq!(head.status(), 200);
-    assert_eq!(head.headers()["content-length"].to_str().unwrap(), bytes.len().to_string());
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        bytes.len().to_string()
+    );
 
     // Paging and text filter.
-    let page = server.get_json("/api/v1/items?type=episode&limit=2&offset=1").await;
+    let page = server
+        .get_json("/api/v1/items?type=episode&limit=2&offset=1")
+        .await;
     assert_eq!(page["total"], 4);
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     let found = server.get_json("/api/v1/items?q=sintel").await;
@@ -171,10 +226,22 @@ async fn moves_deletions_returns_duplicates_and_upgrades_keep_ids() {
 
     // A move to another folder and name keeps the item.
     std::fs::create_dir_all(root.join("Sorted")).unwrap();
-    std::fs::rename(root.join("Alpha (2001)/Alpha (2001).mkv"), root.join("Sorted/alpha-renamed.mkv")).unwrap();
+    std::fs::rename(
+        root.join("Alpha (2001)/Alpha (2001).mkv"),
+        root.join("Sorted/alpha-renamed.mkv"),
+    )
+    .unwrap();
     server.rescan().await;
-    let moved = server.get_json(&format!("/api/v1/items/{}", id(&alpha))).await;
-    assert!(moved["files"][0]["path"].as_str().unwrap().ends_with("Sorted/alpha-renamed.mkv"), "{moved}");
+    let moved = server
+        .get_json(&format!("/api/v1/items/{}", id(&alpha)))
+        .await;
+    assert!(
+        moved["files"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("Sorted/alpha-renamed.mkv"),
+        "{moved}"
+    );
     assert_eq!(moved["files"][0]["state"], "active");
     assert_eq!(server.items("movie").await.len(), 3, "a move adds no item");
 
@@ -184,17 +251,33 @@ async fn moves_deletions_returns_duplicates_and_upgrades_keep_ids() {
     std::fs::rename(&gamma_path, &kept).unwrap();
     server.rescan().await;
     assert!(server.item_named("movie", "Gamma").await.is_none());
-    assert_eq!(server.get(&format!("/api/v1/items/{}", id(&gamma))).await.status(), 404);
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/items/{}", id(&gamma)))
+            .await
+            .status(),
+        404
+    );
     std::fs::rename(&kept, &gamma_path).unwrap();
     server.rescan().await;
-    assert_eq!(id(&server.item_named("movie", "Gamma").await.unwrap()), id(&gamma));
+    assert_eq!(
+        id(&server.item_named("movie", "Gamma").await.unwrap()),
+        id(&gamma)
+    );
 
     // The same content at a second live path is a duplicate: flagged, not a second item.
     std::fs::copy(&gamma_path, root.join("Gamma (2003)/Gamma copy.mkv")).unwrap();
     server.rescan().await;
     assert_eq!(server.items("movie").await.len(), 3);
-    let g = server.get_json(&format!("/api/v1/items/{}", id(&gamma))).await;
-    let states: Vec<&str> = g["files"].as_array().unwrap().iter().map(|f| f["state"].as_str().unwrap()).collect();
+    let g = server
+        .get_json(&format!("/api/v1/items/{}", id(&gamma)))
+        .await;
+    let states: Vec<&str> = g["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["state"].as_str().unwrap())
+        .collect();
     assert!(states.contains(&"duplicate"), "{g}");
 
     // An upgrade (720p replaced by a new 1080p release in the same folder) keeps the item.
@@ -202,10 +285,20 @@ async fn moves_deletions_returns_duplicates_and_upgrades_keep_ids() {
     server.rescan().await;
     video(&root.join("Beta (2002)/Beta (2002) - 1080p.mkv"));
     server.rescan().await;
-    let upgraded = server.item_named("movie", "Beta").await.expect("Beta listed again");
+    let upgraded = server
+        .item_named("movie", "Beta")
+        .await
+        .expect("Beta listed again");
     assert_eq!(id(&upgraded), id(&beta));
-    let detail = server.get_json(&format!("/api/v1/items/{}", id(&beta))).await;
-    let active: Vec<&Value> = detail["files"].as_array().unwrap().iter().filter(|f| f["state"] == "active").collect();
+    let detail = server
+        .get_json(&format!("/api/v1/items/{}", id(&beta)))
+        .await;
+    let active: Vec<&Value> = detail["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "active")
+        .collect();
     assert_eq!(active.len(), 1);
     assert_eq!(active[0]["version_label"], "1080p");
 }
@@ -229,4 +322,62 @@ async fn watcher_lists_a_new_file_once_it_stops_growing() {
             server.item_named("video", "second").await
         })
         .await;
+}
+
+/// The same server on PostgreSQL: scan, probe, a move that keeps its id, a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_end_to_end() {
+    let Some(base) = common::postgres_url() else {
+        return;
+    };
+    let db = common::fresh_postgres_db(&base).await;
+    let media = tempfile::tempdir().unwrap();
+    let m = media.path();
+    video(&m.join("movies/Pg Movie (1999)/Pg Movie (1999).mkv"));
+    video(&m.join("tv/Pg Show/Season 01/Pg Show S01E01.mkv"));
+    let inst = common::Instance::with_database(
+        &[
+            lib("Movies", &m.join("movies"), "movies"),
+            lib("Shows", &m.join("tv"), "tv"),
+        ],
+        "",
+        Some(db),
+    );
+    let mut server = inst.start();
+    server.wait_idle().await;
+    assert_eq!(
+        server.get_json("/api/v1/health").await["database"],
+        "postgres"
+    );
+    let movie = server.item_named("movie", "Pg Movie").await.unwrap();
+    let ep = server
+        .item_named("episode", "Pg Show S01E01")
+        .await
+        .unwrap();
+    let d = server
+        .get_json(&format!("/api/v1/items/{}", id(&movie)))
+        .await;
+    assert_eq!(d["files"][0]["probe_state"], "ok");
+    assert!(d["files"][0]["has_thumbnail"].as_bool().unwrap());
+    std::fs::rename(
+        m.join("movies/Pg Movie (1999)/Pg Movie (1999).mkv"),
+        m.join("movies/Pg Movie (1999)/renamed.mkv"),
+    )
+    .unwrap();
+    server.rescan().await;
+    assert_eq!(
+        id(&server.item_named("movie", "Pg Movie").await.unwrap()),
+        id(&movie)
+    );
+    server.stop();
+    let server = inst.start();
+    server.wait_idle().await;
+    assert_eq!(
+        id(&server
+            .item_named("episode", "Pg Show S01E01")
+            .await
+            .unwrap()),
+        id(&ep)
+    );
+    assert_eq!(server.items("movie,episode").await.len(), 2);
 }

@@ -205,7 +205,11 @@ enum Jobs {
 }
 
 fn id_col<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).string_len(36).not_null().primary_key().take()
+    ColumnDef::new(name)
+        .string_len(36)
+        .not_null()
+        .primary_key()
+        .take()
 }
 
 fn ref_col<T: IntoIden>(name: T) -> ColumnDef {
@@ -233,7 +237,11 @@ fn opt_int<T: IntoIden>(name: T) -> ColumnDef {
 }
 
 fn big<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().default(0).take()
+    ColumnDef::new(name)
+        .big_integer()
+        .not_null()
+        .default(0)
+        .take()
 }
 
 fn opt_big<T: IntoIden>(name: T) -> ColumnDef {
@@ -241,7 +249,11 @@ fn opt_big<T: IntoIden>(name: T) -> ColumnDef {
 }
 
 fn flag<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).boolean().not_null().default(false).take()
+    ColumnDef::new(name)
+        .boolean()
+        .not_null()
+        .default(false)
+        .take()
 }
 
 fn fk(
@@ -270,7 +282,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(ServerMeta::Table)
-                .col(ColumnDef::new(ServerMeta::Key).string_len(64).not_null().primary_key())
+                .col(
+                    ColumnDef::new(ServerMeta::Key)
+                        .string_len(64)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(text(ServerMeta::Value))
                 .take(),
         )
@@ -316,17 +333,47 @@ impl MigrationTrait for Migration {
                 .col(flag(Items::Missing))
                 .col(big(Items::CreatedAt))
                 .col(big(Items::UpdatedAt))
-                .foreign_key(&mut fk(Items::Table, Items::LibraryId, Libraries::Table, Libraries::Id, ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk(Items::Table, Items::ParentId, Items::Table, Items::Id, ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk(Items::Table, Items::OwnerId, Items::Table, Items::Id, ForeignKeyAction::SetNull))
+                .foreign_key(&mut fk(
+                    Items::Table,
+                    Items::LibraryId,
+                    Libraries::Table,
+                    Libraries::Id,
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    Items::Table,
+                    Items::ParentId,
+                    Items::Table,
+                    Items::Id,
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    Items::Table,
+                    Items::OwnerId,
+                    Items::Table,
+                    Items::Id,
+                    ForeignKeyAction::SetNull,
+                ))
                 .take(),
         )
         .await?;
         for (name, cols) in [
-            ("idx_items_library_kind_sort", vec![Items::LibraryId, Items::Kind, Items::SortName]),
-            ("idx_items_parent_sort", vec![Items::ParentId, Items::SortName]),
-            ("idx_items_kind_sort", vec![Items::Kind, Items::SortName, Items::Id]),
-            ("idx_items_identity", vec![Items::LibraryId, Items::IdentityKey]),
+            (
+                "idx_items_library_kind_sort",
+                vec![Items::LibraryId, Items::Kind, Items::SortName],
+            ),
+            (
+                "idx_items_parent_sort",
+                vec![Items::ParentId, Items::SortName],
+            ),
+            (
+                "idx_items_kind_sort",
+                vec![Items::Kind, Items::SortName, Items::Id],
+            ),
+            (
+                "idx_items_identity",
+                vec![Items::LibraryId, Items::IdentityKey],
+            ),
             ("idx_items_owner", vec![Items::OwnerId]),
         ] {
             let mut idx = Index::create().name(name).table(Items::Table).take();
@@ -370,8 +417,20 @@ impl MigrationTrait for Migration {
                 .col(big(MediaFiles::FirstSeenAt))
                 .col(opt_big(MediaFiles::MissingSince))
                 .col(big(MediaFiles::UpdatedAt))
-                .foreign_key(&mut fk(MediaFiles::Table, MediaFiles::ItemId, Items::Table, Items::Id, ForeignKeyAction::SetNull))
-                .foreign_key(&mut fk(MediaFiles::Table, MediaFiles::LibraryId, Libraries::Table, Libraries::Id, ForeignKeyAction::Cascade))
+                .foreign_key(&mut fk(
+                    MediaFiles::Table,
+                    MediaFiles::ItemId,
+                    Items::Table,
+                    Items::Id,
+                    ForeignKeyAction::SetNull,
+                ))
+                .foreign_key(&mut fk(
+                    MediaFiles::Table,
+                    MediaFiles::LibraryId,
+                    Libraries::Table,
+                    Libraries::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -387,8 +446,14 @@ impl MigrationTrait for Migration {
         for (name, cols) in [
             ("idx_media_files_item", vec![MediaFiles::ItemId]),
             ("idx_media_files_fingerprint", vec![MediaFiles::Fingerprint]),
-            ("idx_media_files_library_state", vec![MediaFiles::LibraryId, MediaFiles::State]),
-            ("idx_media_files_folder", vec![MediaFiles::LibraryId, MediaFiles::Folder]),
+            (
+                "idx_media_files_library_state",
+                vec![MediaFiles::LibraryId, MediaFiles::State],
+            ),
+            (
+                "idx_media_files_folder",
+                vec![MediaFiles::LibraryId, MediaFiles::Folder],
+            ),
         ] {
             let mut idx = Index::create().name(name).table(MediaFiles::Table).take();
             for c in cols {
@@ -400,7 +465,13 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(MediaStreams::Table)
-                .col(ColumnDef::new(MediaStreams::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(MediaStreams::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ref_col(MediaStreams::MediaFileId))
                 .col(int(MediaStreams::StreamIndex))
                 .col(text(MediaStreams::Kind))
@@ -420,7 +491,13 @@ impl MigrationTrait for Migration {
                 .col(opt_int(MediaStreams::SampleRate))
                 .col(flag(MediaStreams::IsDefault))
                 .col(flag(MediaStreams::IsForced))
-                .foreign_key(&mut fk(MediaStreams::Table, MediaStreams::MediaFileId, MediaFiles::Table, MediaFiles::Id, ForeignKeyAction::Cascade))
+                .foreign_key(&mut fk(
+                    MediaStreams::Table,
+                    MediaStreams::MediaFileId,
+                    MediaFiles::Table,
+                    MediaFiles::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -438,7 +515,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Users::Table)
                 .col(id_col(Users::Id))
-                .col(ColumnDef::new(Users::Name).string_len(255).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Users::Name)
+                        .string_len(255)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(text(Users::PasswordHash))
                 .col(flag(Users::IsAdmin))
                 .col(flag(Users::IsDisabled))
@@ -460,7 +542,13 @@ impl MigrationTrait for Migration {
                 .col(text(Devices::AppVersion))
                 .col(opt_text(Devices::CapabilitiesJson))
                 .col(big(Devices::LastSeenAt))
-                .foreign_key(&mut fk(Devices::Table, Devices::UserId, Users::Table, Users::Id, ForeignKeyAction::Cascade))
+                .foreign_key(&mut fk(
+                    Devices::Table,
+                    Devices::UserId,
+                    Users::Table,
+                    Users::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -479,14 +567,31 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(AccessTokens::Table)
                 .col(id_col(AccessTokens::Id))
-                .col(ColumnDef::new(AccessTokens::TokenHash).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(AccessTokens::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(ref_col(AccessTokens::UserId))
                 .col(ref_col(AccessTokens::DeviceRowId))
                 .col(big(AccessTokens::CreatedAt))
                 .col(big(AccessTokens::LastUsedAt))
                 .col(opt_big(AccessTokens::RevokedAt))
-                .foreign_key(&mut fk(AccessTokens::Table, AccessTokens::UserId, Users::Table, Users::Id, ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk(AccessTokens::Table, AccessTokens::DeviceRowId, Devices::Table, Devices::Id, ForeignKeyAction::Cascade))
+                .foreign_key(&mut fk(
+                    AccessTokens::Table,
+                    AccessTokens::UserId,
+                    Users::Table,
+                    Users::Id,
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    AccessTokens::Table,
+                    AccessTokens::DeviceRowId,
+                    Devices::Table,
+                    Devices::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -502,9 +607,25 @@ impl MigrationTrait for Migration {
                 .col(flag(UserItemData::IsFavorite))
                 .col(opt_big(UserItemData::LastPlayedAt))
                 .col(big(UserItemData::UpdatedAt))
-                .primary_key(Index::create().col(UserItemData::UserId).col(UserItemData::ItemId))
-                .foreign_key(&mut fk(UserItemData::Table, UserItemData::UserId, Users::Table, Users::Id, ForeignKeyAction::Cascade))
-                .foreign_key(&mut fk(UserItemData::Table, UserItemData::ItemId, Items::Table, Items::Id, ForeignKeyAction::Cascade))
+                .primary_key(
+                    Index::create()
+                        .col(UserItemData::UserId)
+                        .col(UserItemData::ItemId),
+                )
+                .foreign_key(&mut fk(
+                    UserItemData::Table,
+                    UserItemData::UserId,
+                    Users::Table,
+                    Users::Id,
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    UserItemData::Table,
+                    UserItemData::ItemId,
+                    Items::Table,
+                    Items::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .take(),
         )
         .await?;
@@ -514,7 +635,12 @@ impl MigrationTrait for Migration {
                 .table(ApiKeys::Table)
                 .col(id_col(ApiKeys::Id))
                 .col(text(ApiKeys::Name))
-                .col(ColumnDef::new(ApiKeys::KeyHash).string_len(64).not_null().unique_key())
+                .col(
+                    ColumnDef::new(ApiKeys::KeyHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(text(ApiKeys::KeyPrefix))
                 .col(big(ApiKeys::CreatedAt))
                 .col(opt_big(ApiKeys::LastUsedAt))
@@ -526,10 +652,21 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Jobs::Table)
-                .col(ColumnDef::new(Jobs::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(Jobs::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(text(Jobs::Kind))
                 .col(text(Jobs::Payload))
-                .col(ColumnDef::new(Jobs::DedupeKey).string_len(255).not_null().unique_key())
+                .col(
+                    ColumnDef::new(Jobs::DedupeKey)
+                        .string_len(255)
+                        .not_null()
+                        .unique_key(),
+                )
                 .col(opt_text(Jobs::SubjectId))
                 .col(text(Jobs::State))
                 .col(int(Jobs::Priority))

@@ -8,7 +8,15 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
 /// Query keys whose values never reach a log (compared case-insensitively).
-const SECRET_KEYS: &[&str] = &["api_key", "apikey", "token", "x-emby-token", "access_token", "password", "pw"];
+const SECRET_KEYS: &[&str] = &[
+    "api_key",
+    "apikey",
+    "token",
+    "x-emby-token",
+    "access_token",
+    "password",
+    "pw",
+];
 
 /// The request target with secret query values replaced by `***`.
 pub fn redact_target(path: &str, query: &str) -> String {
@@ -39,8 +47,12 @@ pub async fn log_request(
     let res = next.call(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match &res {
-        Ok(r) => tracing::info!(target: "kinora::access", %method, %target, status = r.status().as_u16(), ms = format_args!("{ms:.1}"), "request"),
-        Err(e) => tracing::info!(target: "kinora::access", %method, %target, error = %e, ms = format_args!("{ms:.1}"), "request"),
+        Ok(r) => {
+            tracing::info!(target: "kinora::access", %method, %target, status = r.status().as_u16(), ms = format_args!("{ms:.1}"), "request")
+        }
+        Err(e) => {
+            tracing::info!(target: "kinora::access", %method, %target, error = %e, ms = format_args!("{ms:.1}"), "request")
+        }
     }
     res
 }

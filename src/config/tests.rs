@@ -15,7 +15,9 @@ fn defaults_without_file() {
     assert_eq!(c.server.port, 8096);
     assert_eq!(c.server.bind, "0.0.0.0");
     assert_eq!(c.data_dir, PathBuf::from("./kinora-data"));
-    assert!(c.database_url().starts_with("sqlite://./kinora-data/kinora.db"));
+    assert!(c
+        .database_url()
+        .starts_with("sqlite://./kinora-data/kinora.db"));
     assert!(c.libraries.is_empty());
 }
 
@@ -123,19 +125,35 @@ fn example_config_is_valid_and_documents_every_key() {
     let c = Config::from_parts(&text, path, &[]).unwrap();
     assert!(!c.libraries.is_empty());
     // Every key of the effective config appears in the example, set or commented out.
-    let rendered: toml::Table = toml::from_str(&toml::to_string(&Config::default()).unwrap()).unwrap();
+    let rendered: toml::Table =
+        toml::from_str(&toml::to_string(&Config::default()).unwrap()).unwrap();
     for (section, value) in rendered {
         match value {
             toml::Value::Table(t) => {
-                assert!(text.contains(&format!("[{section}]")), "missing [{section}]");
+                assert!(
+                    text.contains(&format!("[{section}]")),
+                    "missing [{section}]"
+                );
                 for key in t.keys() {
-                    assert!(text.contains(&format!("{key} =")), "missing {section}.{key}");
+                    assert!(
+                        text.contains(&format!("{key} =")),
+                        "missing {section}.{key}"
+                    );
                 }
             }
             _ => assert!(text.contains(&format!("{section} =")), "missing {section}"),
         }
     }
-    for key in ["url =", "user =", "password =", "id =", "watch =", "kind =", "name =", "path ="] {
+    for key in [
+        "url =",
+        "user =",
+        "password =",
+        "id =",
+        "watch =",
+        "kind =",
+        "name =",
+        "path =",
+    ] {
         assert!(text.contains(key), "missing {key}");
     }
 }

@@ -145,7 +145,11 @@ pub async fn find_or_create_container<C: ConnectionTrait>(
     Ok(create(db, new).await?.id)
 }
 
-pub async fn set_missing<C: ConnectionTrait>(db: &C, id: &str, missing: bool) -> Result<(), CatalogError> {
+pub async fn set_missing<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    missing: bool,
+) -> Result<(), CatalogError> {
     super::execute_on(
         db,
         "UPDATE items SET missing = $1, updated_at = $2 WHERE id = $3",
@@ -157,7 +161,10 @@ pub async fn set_missing<C: ConnectionTrait>(db: &C, id: &str, missing: bool) ->
 
 /// Recomputes `missing` for the given items and then their ancestors: a title is present while
 /// one of its files is; a series or season while one of its children is.
-pub async fn refresh_presence<C: ConnectionTrait>(db: &C, item_ids: &[String]) -> Result<(), CatalogError> {
+pub async fn refresh_presence<C: ConnectionTrait>(
+    db: &C,
+    item_ids: &[String],
+) -> Result<(), CatalogError> {
     let mut level: Vec<String> = item_ids.to_vec();
     level.sort();
     level.dedup();
@@ -172,7 +179,9 @@ pub async fn refresh_presence<C: ConnectionTrait>(db: &C, item_ids: &[String]) -
             .await?;
         let mut parents = Vec::new();
         for row in rows {
-            let Some(kind) = ItemKind::parse(&row.kind) else { continue };
+            let Some(kind) = ItemKind::parse(&row.kind) else {
+                continue;
+            };
             let sql = match kind {
                 ItemKind::Folder => continue,
                 k if k.is_playable() => {
@@ -199,7 +208,9 @@ pub async fn refresh_presence<C: ConnectionTrait>(db: &C, item_ids: &[String]) -
 }
 
 pub async fn get(c: &Catalog, id: &str) -> Result<Option<item::Model>, CatalogError> {
-    Ok(item::Entity::find_by_id(id.to_string()).one(&c.read).await?)
+    Ok(item::Entity::find_by_id(id.to_string())
+        .one(&c.read)
+        .await?)
 }
 
 /// Sort orders the native API offers.
@@ -232,10 +243,9 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<item::Model>, u64),
         cond = cond.add(item::Column::Kind.is_in(q.kinds.iter().map(|k| k.as_str())));
     } else {
         // Library roots are listed through /libraries, extras through their owner.
-        cond = cond.add(item::Column::Kind.is_not_in([
-            ItemKind::Folder.as_str(),
-            ItemKind::Extra.as_str(),
-        ]));
+        cond = cond.add(
+            item::Column::Kind.is_not_in([ItemKind::Folder.as_str(), ItemKind::Extra.as_str()]),
+        );
     }
     if let Some(parent) = &q.parent_id {
         cond = cond.add(
@@ -283,13 +293,23 @@ pub async fn set_image_if_absent(
         &c.write,
         "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3 \
          WHERE id = $4 AND (image_path IS NULL OR image_path = $5)",
-        vec![path.into(), tag.into(), now_ms().into(), item_id.into(), path.into()],
+        vec![
+            path.into(),
+            tag.into(),
+            now_ms().into(),
+            item_id.into(),
+            path.into(),
+        ],
     )
     .await?;
     Ok(())
 }
 
-pub async fn set_runtime(c: &Catalog, item_id: &str, runtime_ms: Option<i64>) -> Result<(), CatalogError> {
+pub async fn set_runtime(
+    c: &Catalog,
+    item_id: &str,
+    runtime_ms: Option<i64>,
+) -> Result<(), CatalogError> {
     super::execute(
         &c.write,
         "UPDATE items SET runtime_ms = $1, updated_at = $2 WHERE id = $3",

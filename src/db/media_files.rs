@@ -150,10 +150,7 @@ pub async fn insert_pending(
 
 /// Files whose size or mtime changed (or that came back): fingerprint and identity are
 /// computed again; the item is kept.
-pub async fn mark_changed(
-    c: &Catalog,
-    changed: &[(String, i64, i64)],
-) -> Result<(), CatalogError> {
+pub async fn mark_changed(c: &Catalog, changed: &[(String, i64, i64)]) -> Result<(), CatalogError> {
     let now = now_ms();
     for chunk in changed.chunks(200) {
         let txn = c.write.begin().await?;
@@ -188,7 +185,12 @@ pub async fn mark_returned(c: &Catalog, ids: &[String]) -> Result<(), CatalogErr
                 &txn,
                 "UPDATE media_files SET state = CASE WHEN item_id IS NULL OR fingerprint IS NULL \
                    THEN $1 ELSE $2 END, missing_since = NULL, updated_at = $3 WHERE id = $4",
-                vec![state::PENDING.into(), state::ACTIVE.into(), now.into(), id.clone().into()],
+                vec![
+                    state::PENDING.into(),
+                    state::ACTIVE.into(),
+                    now.into(),
+                    id.clone().into(),
+                ],
             )
             .await?;
         }
@@ -225,10 +227,15 @@ pub async fn mark_missing(c: &Catalog, ids: &[String]) -> Result<Vec<String>, Ca
 }
 
 pub async fn get(c: &Catalog, id: &str) -> Result<Option<media_file::Model>, CatalogError> {
-    Ok(media_file::Entity::find_by_id(id.to_string()).one(&c.read).await?)
+    Ok(media_file::Entity::find_by_id(id.to_string())
+        .one(&c.read)
+        .await?)
 }
 
-pub async fn by_path<C: ConnectionTrait>(db: &C, path: &Path) -> Result<Option<media_file::Model>, CatalogError> {
+pub async fn by_path<C: ConnectionTrait>(
+    db: &C,
+    path: &Path,
+) -> Result<Option<media_file::Model>, CatalogError> {
     Ok(media_file::Entity::find()
         .filter(media_file::Column::PathRaw.eq(path_bytes(path)))
         .one(db)
@@ -281,7 +288,10 @@ pub async fn unprobed_active(c: &Catalog, library_id: &str) -> Result<Vec<String
 }
 
 /// Files (any state) of the given items, in a stable order: parts, then versions.
-pub async fn for_items(c: &Catalog, item_ids: &[String]) -> Result<Vec<media_file::Model>, CatalogError> {
+pub async fn for_items(
+    c: &Catalog,
+    item_ids: &[String],
+) -> Result<Vec<media_file::Model>, CatalogError> {
     Ok(media_file::Entity::find()
         .filter(media_file::Column::ItemId.is_in(item_ids.iter().cloned()))
         .order_by_asc(media_file::Column::PartIndex)
@@ -290,7 +300,10 @@ pub async fn for_items(c: &Catalog, item_ids: &[String]) -> Result<Vec<media_fil
         .await?)
 }
 
-pub async fn streams_for(c: &Catalog, file_ids: &[String]) -> Result<Vec<media_stream::Model>, CatalogError> {
+pub async fn streams_for(
+    c: &Catalog,
+    file_ids: &[String],
+) -> Result<Vec<media_stream::Model>, CatalogError> {
     Ok(media_stream::Entity::find()
         .filter(media_stream::Column::MediaFileId.is_in(file_ids.iter().cloned()))
         .order_by_asc(media_stream::Column::MediaFileId)

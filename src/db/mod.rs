@@ -1,17 +1,19 @@
 //! The catalog: connection set-up (SQLite or PostgreSQL), migrations, entities and the
 //! repositories that map rows to domain values.
 
+pub mod api_keys;
 pub mod entities;
 pub mod items;
 pub mod libraries;
 pub mod media_files;
-pub mod api_keys;
 pub mod users;
 
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -108,7 +110,9 @@ impl Catalog {
 }
 
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     if path.is_empty() || path == ":memory:" {
         return None;
@@ -166,7 +170,11 @@ pub async fn meta_get_or_init(
         value: Set(make()),
     };
     server_meta::Entity::insert(row)
-        .on_conflict(OnConflict::column(server_meta::Column::Key).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(server_meta::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(&c.write)
         .await?;
     meta_get(c, key)

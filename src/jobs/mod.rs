@@ -5,7 +5,7 @@
 mod queue;
 mod runner;
 
-pub use queue::{ClaimedJob, JobCounts, JobQueue, NewJob, JobState};
+pub use queue::{ClaimedJob, JobCounts, JobQueue, JobState, NewJob};
 pub use runner::{JobError, JobHandler, JobRunner};
 
 /// Kinds of job. Each has one handler, and every handler is idempotent.

@@ -177,7 +177,13 @@ impl JobQueue {
         let stmt = Statement::from_sql_and_values(
             self.catalog.backend(),
             &sql,
-            [owner.into(), lease_until.into(), now.into(), now.into(), now.into()],
+            [
+                owner.into(),
+                lease_until.into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ],
         );
         let row = self.catalog.write.query_one_raw(stmt).await?;
         Ok(match row {
@@ -227,7 +233,11 @@ impl JobQueue {
     ) -> Result<JobState, CatalogError> {
         let now = now_ms();
         let give_up = !retryable || job.attempts >= job.max_attempts;
-        let state = if give_up { JobState::Failed } else { JobState::Queued };
+        let state = if give_up {
+            JobState::Failed
+        } else {
+            JobState::Queued
+        };
         let backoff_ms = backoff(job.attempts).as_millis() as i64;
         let error: String = error.chars().take(2000).collect();
         crate::db::execute(

@@ -68,7 +68,10 @@ impl ParsedPath {
             ParsedKind::Video => format!("video:{}", normalize(&self.title)),
             ParsedKind::Extra => format!(
                 "extra:{}:{}",
-                self.owner_folder.as_deref().map(normalize).unwrap_or_default(),
+                self.owner_folder
+                    .as_deref()
+                    .map(normalize)
+                    .unwrap_or_default(),
                 normalize(&self.title)
             ),
         }

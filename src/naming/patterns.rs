@@ -106,13 +106,11 @@ impl Patterns {
         let lower = stem.to_lowercase();
         for (suffix, extra_type) in EXTRA_SUFFIXES {
             let matches = lower == *suffix
-                || [b'-', b'.', b'_']
-                    .iter()
-                    .any(|sep| {
-                        lower.len() > suffix.len()
-                            && lower.ends_with(suffix)
-                            && lower.as_bytes().get(lower.len() - suffix.len() - 1) == Some(sep)
-                    });
+                || [b'-', b'.', b'_'].iter().any(|sep| {
+                    lower.len() > suffix.len()
+                        && lower.ends_with(suffix)
+                        && lower.as_bytes().get(lower.len() - suffix.len() - 1) == Some(sep)
+                });
             if matches {
                 return Some(extra_path(stem, extra_type, folders.join("/")));
             }

@@ -8,7 +8,10 @@ fn parse(p: &str, kind: LibraryKind) -> ParsedPath {
 
 #[test]
 fn movie_in_titled_folder() {
-    let m = parse("Big Buck Test (2008)/Big Buck Test (2008).mkv", LibraryKind::Movies);
+    let m = parse(
+        "Big Buck Test (2008)/Big Buck Test (2008).mkv",
+        LibraryKind::Movies,
+    );
     assert_eq!(m.kind, ParsedKind::Movie);
     assert_eq!(m.title, "Big Buck Test");
     assert_eq!(m.year, Some(2008));
@@ -18,14 +21,20 @@ fn movie_in_titled_folder() {
 
 #[test]
 fn movie_release_name_without_folder() {
-    let m = parse("Enter.the.Void.2009.2in1.1080p.BluRay.DD5.1.x264-EbP.mkv", LibraryKind::Movies);
+    let m = parse(
+        "Enter.the.Void.2009.2in1.1080p.BluRay.DD5.1.x264-EbP.mkv",
+        LibraryKind::Movies,
+    );
     assert_eq!(m.title, "Enter the Void");
     assert_eq!(m.year, Some(2009));
 }
 
 #[test]
 fn year_in_title_keeps_last_year() {
-    let m = parse("2001 A Space Odyssey (1968)/2001 A Space Odyssey (1968).mkv", LibraryKind::Movies);
+    let m = parse(
+        "2001 A Space Odyssey (1968)/2001 A Space Odyssey (1968).mkv",
+        LibraryKind::Movies,
+    );
     assert_eq!(m.title, "2001 A Space Odyssey");
     assert_eq!(m.year, Some(1968));
 }
@@ -45,22 +54,34 @@ fn versions_and_parts_share_identity() {
 
 #[test]
 fn episodes_from_folders() {
-    let e = parse("Show Name/Season 01/Show Name S01E02 - Pilot.mkv", LibraryKind::Tv);
+    let e = parse(
+        "Show Name/Season 01/Show Name S01E02 - Pilot.mkv",
+        LibraryKind::Tv,
+    );
     assert_eq!(e.kind, ParsedKind::Episode);
     assert_eq!(e.series.as_deref(), Some("Show Name"));
     assert_eq!((e.season, e.episode), (Some(1), Some(2)));
     assert_eq!(e.title, "Pilot");
     let sp = parse("Show Name/Specials/Show Name S00E01.mkv", LibraryKind::Tv);
     assert_eq!(sp.season, Some(0));
-    let flat = parse("Other Show (2005)/Other.Show.S02E10E11.720p.mkv", LibraryKind::Tv);
+    let flat = parse(
+        "Other Show (2005)/Other.Show.S02E10E11.720p.mkv",
+        LibraryKind::Tv,
+    );
     assert_eq!(flat.series.as_deref(), Some("Other Show"));
     assert_eq!(flat.series_year, Some(2005));
-    assert_eq!((flat.season, flat.episode, flat.episode_end), (Some(2), Some(10), Some(11)));
+    assert_eq!(
+        (flat.season, flat.episode, flat.episode_end),
+        (Some(2), Some(10), Some(11))
+    );
     let loose = parse("Loose.Show.1x05.mkv", LibraryKind::Tv);
     assert_eq!(loose.series.as_deref(), Some("Loose Show"));
     assert_eq!((loose.season, loose.episode), (Some(1), Some(5)));
     let folder_season = parse("Show/Season 3/04 - Title.mkv", LibraryKind::Tv);
-    assert_eq!((folder_season.season, folder_season.episode), (Some(3), Some(4)));
+    assert_eq!(
+        (folder_season.season, folder_season.episode),
+        (Some(3), Some(4))
+    );
 }
 
 #[test]

@@ -199,18 +199,20 @@ impl Scanner {
         let root_ok = std::fs::read_dir(&lib.path).is_ok();
         if !root_ok {
             report.offline = true;
-            report
-                .problems
-                .push(format!("library folder {} cannot be read; skipped", lib.path.display()));
+            report.problems.push(format!(
+                "library folder {} cannot be read; skipped",
+                lib.path.display()
+            ));
             tracing::warn!(library = %lib.name, path = %lib.path.display(), "library folder unavailable; nothing marked missing");
             return Ok(report);
         }
         let walk = if scope.is_dir() {
             let scope_owned = scope.to_path_buf();
             let stability = self.stability;
-            let mut walk = tokio::task::spawn_blocking(move || walk_library(&scope_owned, stability))
-                .await
-                .map_err(|e| ScanError::Task(e.to_string()))?;
+            let mut walk =
+                tokio::task::spawn_blocking(move || walk_library(&scope_owned, stability))
+                    .await
+                    .map_err(|e| ScanError::Task(e.to_string()))?;
             // Paths are relative to the scope; make them relative to the library root.
             for f in &mut walk.files {
                 if let Ok(rel) = f.path.strip_prefix(&lib.path) {
@@ -286,7 +288,12 @@ impl Scanner {
             media_files::mark_returned(&self.catalog, &returned).await?;
             let owners: Vec<String> = returned
                 .iter()
-                .filter_map(|id| index.values().find(|e| &e.id == id).and_then(|e| e.item_id.clone()))
+                .filter_map(|id| {
+                    index
+                        .values()
+                        .find(|e| &e.id == id)
+                        .and_then(|e| e.item_id.clone())
+                })
                 .collect();
             items::refresh_presence(&self.catalog.write, &owners).await?;
         }
@@ -310,7 +317,10 @@ impl Scanner {
     /// Looks at files that were still growing again once the stability window has passed.
     fn schedule_recheck(&self, lib: Library, paths: Vec<PathBuf>) {
         let fresh: Vec<PathBuf> = match self.rechecks.lock() {
-            Ok(mut pending) => paths.into_iter().filter(|p| pending.insert(p.clone())).collect(),
+            Ok(mut pending) => paths
+                .into_iter()
+                .filter(|p| pending.insert(p.clone()))
+                .collect(),
             Err(_) => return,
         };
         if fresh.is_empty() {
@@ -372,7 +382,9 @@ fn single_file(path: &Path, stability: Duration) -> WalkResult {
             }
         }
         Ok(_) => {}
-        Err(e) => result.problems.push(format!("cannot stat {}: {e}", path.display())),
+        Err(e) => result
+            .problems
+            .push(format!("cannot stat {}: {e}", path.display())),
     }
     result
 }

@@ -82,7 +82,9 @@ pub fn walk_library(root: &Path, stability: Duration) -> WalkResult {
         .follow_links(true)
         .min_depth(1)
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && is_skipped_folder(e.file_name())));
+        .filter_entry(|e| {
+            !(e.file_type().is_dir() && e.depth() > 0 && is_skipped_folder(e.file_name()))
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -98,7 +100,9 @@ pub fn walk_library(root: &Path, stability: Duration) -> WalkResult {
                     result.problems.push(format!(
                         "cannot read {}: {}",
                         path.as_deref().unwrap_or(root).display(),
-                        err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string())
+                        err.io_error()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| err.to_string())
                     ));
                     if let Some(p) = path {
                         result.unreadable.push(p);
@@ -115,7 +119,9 @@ pub fn walk_library(root: &Path, stability: Duration) -> WalkResult {
             Err(err) => {
                 // Deleted between readdir and stat, or a dangling link: not an error worth
                 // more than a line.
-                result.problems.push(format!("cannot stat {}: {err}", entry.path().display()));
+                result
+                    .problems
+                    .push(format!("cannot stat {}: {err}", entry.path().display()));
                 continue;
             }
         };
@@ -175,7 +181,11 @@ mod tests {
         let r = walk_library(root, Duration::ZERO);
         let names: Vec<_> = r.files.iter().map(|f| f.relative.clone()).collect();
         assert_eq!(names, vec![PathBuf::from("A (2000)/A (2000).mkv")]);
-        assert!(r.problems.iter().any(|p| p.contains("symlink loop")), "{:?}", r.problems);
+        assert!(
+            r.problems.iter().any(|p| p.contains("symlink loop")),
+            "{:?}",
+            r.problems
+        );
         // A file just written is still growing under a long stability window.
         let r = walk_library(root, Duration::from_secs(3600));
         assert!(r.files.is_empty());

@@ -34,8 +34,8 @@ pub fn start(scanner: Scanner, debounce: Duration) -> LibraryWatcher {
             continue;
         }
         let tx = tx.clone();
-        let made = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            match event {
+        let made =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
                 Ok(ev) => {
                     if matches!(ev.kind, notify::EventKind::Access(_)) {
                         return;
@@ -45,8 +45,7 @@ pub fn start(scanner: Scanner, debounce: Duration) -> LibraryWatcher {
                     }
                 }
                 Err(e) => tracing::debug!(error = %e, "watch error"),
-            }
-        });
+            });
         match made {
             Ok(mut w) => match w.watch(&lib.path, RecursiveMode::Recursive) {
                 Ok(()) => {
@@ -58,7 +57,9 @@ pub fn start(scanner: Scanner, debounce: Duration) -> LibraryWatcher {
                     "cannot watch library folder; relying on the periodic walk"
                 ),
             },
-            Err(e) => tracing::warn!(error = %e, "file watching unavailable; relying on the periodic walk"),
+            Err(e) => {
+                tracing::warn!(error = %e, "file watching unavailable; relying on the periodic walk")
+            }
         }
     }
     let task = tokio::spawn(async move {
@@ -72,7 +73,9 @@ pub fn start(scanner: Scanner, debounce: Duration) -> LibraryWatcher {
                 batch.entry(idx).or_default().push(p);
             }
             for (idx, mut paths) in batch {
-                let Some(lib) = scanner.libraries().get(idx).cloned() else { continue };
+                let Some(lib) = scanner.libraries().get(idx).cloned() else {
+                    continue;
+                };
                 paths.sort();
                 paths.dedup();
                 if let Err(e) = scanner.check_paths(&lib, paths).await {

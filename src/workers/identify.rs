@@ -6,7 +6,9 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 
 use super::Pipeline;
 use crate::db::entities::{item, media_file};
@@ -65,7 +67,13 @@ async fn resolve(
         Ok(fp) => fp,
         Err(e) if e.kind() == ErrorKind::NotFound => {
             // Deleted between the walk and now.
-            set_state(p, &file.id, state::MISSING, Some("file vanished before it was identified")).await?;
+            set_state(
+                p,
+                &file.id,
+                state::MISSING,
+                Some("file vanished before it was identified"),
+            )
+            .await?;
             if let Some(item) = &file.item_id {
                 items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
             }
@@ -106,7 +114,9 @@ async fn resolve(
         .order_by_desc(media_file::Column::MissingSince)
         .all(&p.catalog.write)
         .await?;
-    let mut moved_from = twins.iter().find(|t| t.state == state::MISSING && t.library_id == lib.id);
+    let mut moved_from = twins
+        .iter()
+        .find(|t| t.state == state::MISSING && t.library_id == lib.id);
     if moved_from.is_none() {
         // A live twin whose path is gone is a move the scan has not noticed yet.
         moved_from = twins.iter().find(|t| {
@@ -155,13 +165,26 @@ async fn resolve(
     let txn = p.catalog.write.begin().await?;
     let item_id = find_or_create_item(&txn, lib, &parsed, &folder).await?;
     txn.commit().await?;
-    attach(p, &file.id, &item_id, &print, parsed.part, parsed.version_label.clone()).await?;
+    attach(
+        p,
+        &file.id,
+        &item_id,
+        &print,
+        parsed.part,
+        parsed.version_label.clone(),
+    )
+    .await?;
     items::refresh_presence(&p.catalog.write, std::slice::from_ref(&item_id)).await?;
     enqueue_probe(p, &file.id).await?;
     Ok(())
 }
 
-async fn set_state(p: &Pipeline, id: &str, new_state: &str, error: Option<&str>) -> Result<(), CatalogError> {
+async fn set_state(
+    p: &Pipeline,
+    id: &str,
+    new_state: &str,
+    error: Option<&str>,
+) -> Result<(), CatalogError> {
     execute_on(
         &p.catalog.write,
         "UPDATE media_files SET state = $1, last_error = $2, updated_at = $3, \
@@ -207,9 +230,18 @@ async fn attach(
 }
 
 /// A move: the old row takes the new path (keeping its id, item and probe), the new row goes.
-async fn take_over(p: &Pipeline, new: &media_file::Model, old: &media_file::Model) -> Result<(), CatalogError> {
+async fn take_over(
+    p: &Pipeline,
+    new: &media_file::Model,
+    old: &media_file::Model,
+) -> Result<(), CatalogError> {
     let txn = p.catalog.write.begin().await?;
-    execute_on(&txn, "DELETE FROM media_files WHERE id = $1", vec![new.id.clone().into()]).await?;
+    execute_on(
+        &txn,
+        "DELETE FROM media_files WHERE id = $1",
+        vec![new.id.clone().into()],
+    )
+    .await?;
     execute_on(
         &txn,
         "UPDATE media_files SET path = $1, path_raw = $2, folder = $3, size = $4, mtime_ns = $5, \
@@ -251,7 +283,11 @@ async fn find_or_create_item<C: ConnectionTrait>(
             {
                 return Ok(existing.id);
             }
-            let kind = if parsed.kind == ParsedKind::Movie { ItemKind::Movie } else { ItemKind::Video };
+            let kind = if parsed.kind == ParsedKind::Movie {
+                ItemKind::Movie
+            } else {
+                ItemKind::Video
+            };
             let created = items::create(
                 db,
                 NewItem {
@@ -273,7 +309,10 @@ async fn find_or_create_item<C: ConnectionTrait>(
             Ok(created.id)
         }
         ParsedKind::Episode => {
-            let series_name = parsed.series.clone().unwrap_or_else(|| parsed.title.clone());
+            let series_name = parsed
+                .series
+                .clone()
+                .unwrap_or_else(|| parsed.title.clone());
             let series_id = items::find_or_create_container(
                 db,
                 NewItem {
@@ -301,7 +340,11 @@ async fn find_or_create_item<C: ConnectionTrait>(
                     owner_id: None,
                     kind: ItemKind::Season,
                     extra_type: None,
-                    name: if season == 0 { "Specials".into() } else { format!("Season {season}") },
+                    name: if season == 0 {
+                        "Specials".into()
+                    } else {
+                        format!("Season {season}")
+                    },
                     year: None,
                     season_number: Some(season),
                     episode_number: None,
@@ -372,7 +415,11 @@ async fn find_or_create_item<C: ConnectionTrait>(
 
 /// The title an extra belongs to: the movie (or video) in the owner folder, else the series
 /// named by it.
-async fn find_owner<C: ConnectionTrait>(db: &C, lib: &Library, owner_folder: &str) -> Result<Option<String>, CatalogError> {
+async fn find_owner<C: ConnectionTrait>(
+    db: &C,
+    lib: &Library,
+    owner_folder: &str,
+) -> Result<Option<String>, CatalogError> {
     if owner_folder.is_empty() {
         return Ok(None);
     }
@@ -392,9 +439,11 @@ async fn find_owner<C: ConnectionTrait>(db: &C, lib: &Library, owner_folder: &st
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .unwrap_or_default();
     let (name, _) = naming::title_and_year(&top);
-    Ok(items::find_by_identity(db, &lib.id, &naming::series_identity(&name), None)
-        .await?
-        .into_iter()
-        .next()
-        .map(|s| s.id))
+    Ok(
+        items::find_by_identity(db, &lib.id, &naming::series_identity(&name), None)
+            .await?
+            .into_iter()
+            .next()
+            .map(|s| s.id),
+    )
 }

@@ -73,16 +73,29 @@ pub async fn probe(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
             if !retryable {
                 tracing::warn!(path = %file.path, error = %reason, "not a playable video");
                 if let Some(item_id) = &file.item_id {
-                    items::refresh_presence(&p.catalog.write, std::slice::from_ref(item_id)).await?;
+                    items::refresh_presence(&p.catalog.write, std::slice::from_ref(item_id))
+                        .await?;
                 }
             }
-            Err(JobError { message: reason, retryable })
+            Err(JobError {
+                message: reason,
+                retryable,
+            })
         }
     }
 }
 
-async fn vanished(p: &Pipeline, file: &crate::db::entities::media_file::Model) -> Result<(), CatalogError> {
-    media_files::save_probe_failure(&p.catalog, &file.id, "file vanished while being probed", false).await?;
+async fn vanished(
+    p: &Pipeline,
+    file: &crate::db::entities::media_file::Model,
+) -> Result<(), CatalogError> {
+    media_files::save_probe_failure(
+        &p.catalog,
+        &file.id,
+        "file vanished while being probed",
+        false,
+    )
+    .await?;
     let owners = media_files::mark_missing(&p.catalog, std::slice::from_ref(&file.id)).await?;
     items::refresh_presence(&p.catalog.write, &owners).await
 }
@@ -96,14 +109,19 @@ pub async fn thumbnail(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
     }
     let path = media_files::path_from_bytes(&file.path_raw);
     let prefix: String = file.id.chars().take(2).collect();
-    let out = p.data_dir.join("thumbnails").join(prefix).join(format!("{}.jpg", file.id));
+    let out = p
+        .data_dir
+        .join("thumbnails")
+        .join(prefix)
+        .join(format!("{}.jpg", file.id));
     match ffprobe::extract_thumbnail(&p.tools, &path, file.duration_ms, &out).await {
         Ok(_) => {
             let out_str = out.to_string_lossy().into_owned();
             media_files::set_thumbnail(&p.catalog, &file.id, &out_str).await?;
             if let Some(item_id) = &file.item_id {
                 // The tag changes whenever the image does, so clients can cache by it.
-                let tag = crate::db::api_keys::hash_secret(&format!("{}:{}", out_str, file.mtime_ns));
+                let tag =
+                    crate::db::api_keys::hash_secret(&format!("{}:{}", out_str, file.mtime_ns));
                 items::set_image_if_absent(&p.catalog, item_id, &out_str, &tag[..16]).await?;
             }
             Ok(())

@@ -8,7 +8,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
-const PATTERNS: &[&str] = &["testsrc", "testsrc2", "smptebars", "rgbtestsrc", "smptehdbars", "yuvtestsrc", "pal75bars"];
+const PATTERNS: &[&str] = &[
+    "testsrc",
+    "testsrc2",
+    "smptebars",
+    "rgbtestsrc",
+    "smptehdbars",
+    "yuvtestsrc",
+    "pal75bars",
+];
 
 /// Writes a tiny video (160x90, ~1 s, H.264 + AAC) to `path`; the container follows the
 /// extension.
@@ -23,7 +31,19 @@ pub fn video(path: &Path) {
         .arg(format!("{pattern}=size=160x90:rate=15:duration={dur}"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency={freq}:duration={dur}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", "-shortest"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            "-shortest",
+        ])
         .args(["-metadata", &format!("comment=kinora-test-{n}")])
         .arg(path)
         .status()

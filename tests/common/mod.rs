@@ -66,7 +66,11 @@ impl Instance {
             database_url,
         };
         let out = inst.cli(&["apikey", "create", "e2e"]);
-        assert!(out.status.success(), "apikey create failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "apikey create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         inst.api_key = String::from_utf8(out.stdout).unwrap().trim().to_string();
         assert_eq!(inst.api_key.len(), 64, "stdout must be the key alone");
         inst
@@ -116,7 +120,11 @@ impl Instance {
             if let Some(Ok(Some(status))) = server.child.as_mut().map(|c| c.try_wait()) {
                 panic!("server exited with {status}: {}", server.log_text());
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "server did not start: {}", server.log_text());
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start: {}",
+                server.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server
@@ -130,7 +138,10 @@ pub fn http_client() -> reqwest::Client {
 }
 
 fn uuid_like() -> String {
-    format!("{:x}", Instant::now().elapsed().as_nanos() ^ std::process::id() as u128 ^ rand_seed())
+    format!(
+        "{:x}",
+        Instant::now().elapsed().as_nanos() ^ std::process::id() as u128 ^ rand_seed()
+    )
 }
 
 fn rand_seed() -> u128 {
@@ -186,12 +197,17 @@ impl Server {
 
     /// All listed items of the given kinds (comma-separated), as (name → item).
     pub async fn items(&self, kinds: &str) -> Vec<Value> {
-        let v = self.get_json(&format!("/api/v1/items?limit=500&type={kinds}")).await;
+        let v = self
+            .get_json(&format!("/api/v1/items?limit=500&type={kinds}"))
+            .await;
         v["items"].as_array().unwrap().clone()
     }
 
     pub async fn item_named(&self, kinds: &str, name: &str) -> Option<Value> {
-        self.items(kinds).await.into_iter().find(|i| i["name"] == name)
+        self.items(kinds)
+            .await
+            .into_iter()
+            .find(|i| i["name"] == name)
     }
 
     /// Waits until no scan runs and no job is queued or running.
@@ -220,12 +236,26 @@ impl Server {
 
     /// Asks for a full rescan and waits for it and its jobs.
     pub async fn rescan(&self) {
-        let before = self.get_json("/api/v1/scan/status").await["scans_completed"].as_u64().unwrap();
-        let libs = self.get_json("/api/v1/libraries").await.as_array().unwrap().len() as u64;
+        let before = self.get_json("/api/v1/scan/status").await["scans_completed"]
+            .as_u64()
+            .unwrap();
+        let libs = self
+            .get_json("/api/v1/libraries")
+            .await
+            .as_array()
+            .unwrap()
+            .len() as u64;
         assert_eq!(self.post("/api/v1/scan").await.status(), 202);
         let started = Instant::now();
-        while self.get_json("/api/v1/scan/status").await["scans_completed"].as_u64().unwrap() < before + libs {
-            assert!(started.elapsed() < Duration::from_secs(60), "rescan did not finish");
+        while self.get_json("/api/v1/scan/status").await["scans_completed"]
+            .as_u64()
+            .unwrap()
+            < before + libs
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "rescan did not finish"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.wait_idle().await;
@@ -276,7 +306,10 @@ impl Server {
 }
 
 fn unsafe_kill(pid: i32, sig: i32) {
-    let _ = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status();
 }
 
 impl Drop for Server {

@@ -53,8 +53,17 @@ pub async fn list_items(
         }
     };
     let mut kinds = Vec::new();
-    for k in p.kind.iter().flat_map(|k| k.split(',')).map(str::trim).filter(|k| !k.is_empty()) {
-        kinds.push(ItemKind::parse(k).ok_or_else(|| ApiError::BadRequest(format!("unknown type {k:?}")))?);
+    for k in p
+        .kind
+        .iter()
+        .flat_map(|k| k.split(','))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        kinds.push(
+            ItemKind::parse(k)
+                .ok_or_else(|| ApiError::BadRequest(format!("unknown type {k:?}")))?,
+        );
     }
     let query = ItemQuery {
         library_id: p.library.as_deref().map(parse_id).transpose()?,

@@ -18,7 +18,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        database: if state.catalog.is_postgres() { "postgres" } else { "sqlite" },
+        database: if state.catalog.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
         libraries: state.scanner.libraries().len(),
         uptime_secs: state.started.elapsed().as_secs(),
     })
