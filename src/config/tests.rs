@@ -141,6 +141,12 @@ fn example_config_is_valid_and_documents_every_key() {
                     );
                 }
             }
+            toml::Value::Array(_) => {
+                assert!(
+                    text.contains(&format!("[[{section}]]")),
+                    "missing [[{section}]]"
+                )
+            }
             _ => assert!(text.contains(&format!("{section} =")), "missing {section}"),
         }
     }

@@ -9,52 +9,8 @@ use sea_orm::{
 use super::entities::item;
 use super::{now_ms, Catalog, CatalogError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    Folder,
-    Movie,
-    Series,
-    Season,
-    Episode,
-    Video,
-    Extra,
-}
-
-impl ItemKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemKind::Folder => "folder",
-            ItemKind::Movie => "movie",
-            ItemKind::Series => "series",
-            ItemKind::Season => "season",
-            ItemKind::Episode => "episode",
-            ItemKind::Video => "video",
-            ItemKind::Extra => "extra",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ItemKind> {
-        Some(match s {
-            "folder" => ItemKind::Folder,
-            "movie" => ItemKind::Movie,
-            "series" => ItemKind::Series,
-            "season" => ItemKind::Season,
-            "episode" => ItemKind::Episode,
-            "video" => ItemKind::Video,
-            "extra" => ItemKind::Extra,
-            _ => return None,
-        })
-    }
-
-    /// Kinds that own media files themselves (the others are containers).
-    pub fn is_playable(self) -> bool {
-        matches!(
-            self,
-            ItemKind::Movie | ItemKind::Episode | ItemKind::Video | ItemKind::Extra
-        )
-    }
-}
+use crate::domain::Item;
+pub use crate::domain::ItemKind;
 
 /// Fields of a new item; the rest is filled by enrichment later.
 #[derive(Debug, Clone)]
@@ -207,10 +163,38 @@ pub async fn refresh_presence<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn get(c: &Catalog, id: &str) -> Result<Option<item::Model>, CatalogError> {
+pub async fn get(c: &Catalog, id: &str) -> Result<Option<Item>, CatalogError> {
     Ok(item::Entity::find_by_id(id.to_string())
         .one(&c.read)
-        .await?)
+        .await?
+        .map(to_domain))
+}
+
+/// Maps a row to the domain value. An unknown kind (a newer schema) reads as a folder.
+pub fn to_domain(m: item::Model) -> Item {
+    Item {
+        kind: ItemKind::parse(&m.kind).unwrap_or(ItemKind::Folder),
+        id: m.id,
+        library_id: m.library_id,
+        parent_id: m.parent_id,
+        owner_id: m.owner_id,
+        extra_type: m.extra_type,
+        name: m.name,
+        sort_name: m.sort_name,
+        original_title: m.original_title,
+        year: m.year,
+        season_number: m.season_number,
+        episode_number: m.episode_number,
+        episode_number_end: m.episode_number_end,
+        overview: m.overview,
+        runtime_ms: m.runtime_ms,
+        premiere_date: m.premiere_date,
+        image_path: m.image_path.map(Into::into),
+        image_tag: m.image_tag,
+        missing: m.missing,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
 }
 
 /// Sort orders the native API offers.
@@ -234,7 +218,7 @@ pub struct ItemQuery {
     pub limit: u64,
 }
 
-pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<item::Model>, u64), CatalogError> {
+pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<Item>, u64), CatalogError> {
     let mut cond = Condition::all().add(item::Column::Missing.eq(false));
     if let Some(lib) = &q.library_id {
         cond = cond.add(item::Column::LibraryId.eq(lib.clone()));
@@ -279,7 +263,7 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<item::Model>, u64),
         .limit(q.limit)
         .all(&c.read)
         .await?;
-    Ok((rows, total))
+    Ok((rows.into_iter().map(to_domain).collect(), total))
 }
 
 /// Sets the item's image when it has none yet (a keyframe thumbnail never replaces a poster).

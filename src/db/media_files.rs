@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::entities::{media_file, media_stream};
 use super::{now_ms, Catalog, CatalogError};
-use crate::domain::MediaInfo;
+use crate::domain::{MediaFile, MediaInfo, StoredStream, StreamInfo, StreamKind};
 
 /// Lifecycle of a file row.
 pub mod state {
@@ -226,10 +226,65 @@ pub async fn mark_missing(c: &Catalog, ids: &[String]) -> Result<Vec<String>, Ca
     Ok(items)
 }
 
-pub async fn get(c: &Catalog, id: &str) -> Result<Option<media_file::Model>, CatalogError> {
+pub async fn get(c: &Catalog, id: &str) -> Result<Option<MediaFile>, CatalogError> {
     Ok(media_file::Entity::find_by_id(id.to_string())
         .one(&c.read)
-        .await?)
+        .await?
+        .map(to_domain))
+}
+
+pub fn to_domain(m: media_file::Model) -> MediaFile {
+    MediaFile {
+        path: path_from_bytes(&m.path_raw),
+        id: m.id,
+        item_id: m.item_id,
+        library_id: m.library_id,
+        size: m.size,
+        mtime_ns: m.mtime_ns,
+        fingerprint: m.fingerprint,
+        state: m.state,
+        duplicate_of: m.duplicate_of,
+        part_index: m.part_index,
+        version_label: m.version_label,
+        container: m.container,
+        duration_ms: m.duration_ms,
+        bit_rate: m.bit_rate,
+        width: m.width,
+        height: m.height,
+        creation_time: m.creation_time,
+        rotation: m.rotation,
+        camera_make: m.camera_make,
+        camera_model: m.camera_model,
+        probe_state: m.probe_state,
+        thumbnail_path: m.thumbnail_path.map(Into::into),
+        last_error: m.last_error,
+    }
+}
+
+fn stream_to_domain(s: media_stream::Model) -> StoredStream {
+    StoredStream {
+        media_file_id: s.media_file_id,
+        info: StreamInfo {
+            index: s.stream_index,
+            kind: StreamKind::parse(&s.kind),
+            codec: s.codec,
+            profile: s.profile,
+            level: s.level,
+            width: s.width,
+            height: s.height,
+            frame_rate: s.frame_rate,
+            bit_rate: s.bit_rate,
+            bit_depth: s.bit_depth,
+            pixel_format: s.pixel_format,
+            language: s.language,
+            title: s.title,
+            channels: s.channels,
+            channel_layout: s.channel_layout,
+            sample_rate: s.sample_rate,
+            is_default: s.is_default,
+            is_forced: s.is_forced,
+        },
+    }
 }
 
 pub async fn by_path<C: ConnectionTrait>(
@@ -288,28 +343,31 @@ pub async fn unprobed_active(c: &Catalog, library_id: &str) -> Result<Vec<String
 }
 
 /// Files (any state) of the given items, in a stable order: parts, then versions.
-pub async fn for_items(
-    c: &Catalog,
-    item_ids: &[String],
-) -> Result<Vec<media_file::Model>, CatalogError> {
+pub async fn for_items(c: &Catalog, item_ids: &[String]) -> Result<Vec<MediaFile>, CatalogError> {
     Ok(media_file::Entity::find()
         .filter(media_file::Column::ItemId.is_in(item_ids.iter().cloned()))
         .order_by_asc(media_file::Column::PartIndex)
         .order_by_asc(media_file::Column::Path)
         .all(&c.read)
-        .await?)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect())
 }
 
 pub async fn streams_for(
     c: &Catalog,
     file_ids: &[String],
-) -> Result<Vec<media_stream::Model>, CatalogError> {
+) -> Result<Vec<StoredStream>, CatalogError> {
     Ok(media_stream::Entity::find()
         .filter(media_stream::Column::MediaFileId.is_in(file_ids.iter().cloned()))
         .order_by_asc(media_stream::Column::MediaFileId)
         .order_by_asc(media_stream::Column::StreamIndex)
         .all(&c.read)
-        .await?)
+        .await?
+        .into_iter()
+        .map(stream_to_domain)
+        .collect())
 }
 
 /// Stores a probe result and its streams in one transaction (replacing earlier ones, so running

@@ -1,6 +1,8 @@
 //! Plain domain values shared by every layer: ids, kinds, media facts.
 //! Nothing here knows about the database, HTTP or ffmpeg.
 
+pub mod catalog;
 pub mod media_info;
 
+pub use catalog::{Item, ItemKind, JobRecord, MediaFile, StoredStream};
 pub use media_info::{MediaInfo, StreamInfo, StreamKind};

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 
 use crate::db::entities::job;
 use crate::db::{now_ms, Catalog, CatalogError};
+use crate::domain::JobRecord;
 
 /// Lifecycle of one job row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,22 +282,39 @@ impl JobQueue {
         Ok(c.queued + c.running > 0)
     }
 
-    pub async fn for_subjects(&self, subjects: &[String]) -> Result<Vec<job::Model>, CatalogError> {
+    pub async fn for_subjects(&self, subjects: &[String]) -> Result<Vec<JobRecord>, CatalogError> {
         Ok(job::Entity::find()
             .filter(job::Column::SubjectId.is_in(subjects.iter().cloned()))
             .all(&self.catalog.read)
-            .await?)
+            .await?
+            .into_iter()
+            .map(to_record)
+            .collect())
     }
 
     /// Recent failures, newest first.
-    pub async fn failures(&self, limit: u64) -> Result<Vec<job::Model>, CatalogError> {
+    pub async fn failures(&self, limit: u64) -> Result<Vec<JobRecord>, CatalogError> {
         use sea_orm::{QueryOrder, QuerySelect};
         Ok(job::Entity::find()
             .filter(job::Column::State.eq("failed"))
             .order_by_desc(job::Column::UpdatedAt)
             .limit(limit)
             .all(&self.catalog.read)
-            .await?)
+            .await?
+            .into_iter()
+            .map(to_record)
+            .collect())
+    }
+}
+
+fn to_record(j: job::Model) -> JobRecord {
+    JobRecord {
+        id: j.id,
+        kind: j.kind,
+        subject_id: j.subject_id,
+        state: j.state,
+        attempts: j.attempts,
+        last_error: j.last_error,
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn probe(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
     if file.state != state::ACTIVE {
         return Ok(());
     }
-    let path = media_files::path_from_bytes(&file.path_raw);
+    let path = file.path.clone();
     match ffprobe::probe_file(&p.tools, &path).await {
         Ok(info) => {
             media_files::save_probe(&p.catalog, &file.id, &info).await?;
@@ -71,7 +71,7 @@ pub async fn probe(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
             let retryable = is_retryable(&e);
             media_files::save_probe_failure(&p.catalog, &file.id, &reason, !retryable).await?;
             if !retryable {
-                tracing::warn!(path = %file.path, error = %reason, "not a playable video");
+                tracing::warn!(path = %file.path.display(), error = %reason, "not a playable video");
                 if let Some(item_id) = &file.item_id {
                     items::refresh_presence(&p.catalog.write, std::slice::from_ref(item_id))
                         .await?;
@@ -85,10 +85,7 @@ pub async fn probe(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
     }
 }
 
-async fn vanished(
-    p: &Pipeline,
-    file: &crate::db::entities::media_file::Model,
-) -> Result<(), CatalogError> {
+async fn vanished(p: &Pipeline, file: &crate::domain::MediaFile) -> Result<(), CatalogError> {
     media_files::save_probe_failure(
         &p.catalog,
         &file.id,
@@ -107,7 +104,7 @@ pub async fn thumbnail(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
     if file.state != state::ACTIVE || file.probe_state != probe_state::OK {
         return Ok(());
     }
-    let path = media_files::path_from_bytes(&file.path_raw);
+    let path = file.path.clone();
     let prefix: String = file.id.chars().take(2).collect();
     let out = p
         .data_dir

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::api::ApiError;
-use crate::db::entities::{item, job, media_file, media_stream};
+use crate::domain::{Item, JobRecord, MediaFile, StoredStream};
 
 /// Accepts a UUID in any common form (dashed, 32 hex, upper case); returns the catalog form.
 pub fn parse_id(raw: &str) -> Result<String, ApiError> {
@@ -38,12 +38,12 @@ pub struct ItemDto {
     pub created_at: i64,
 }
 
-impl From<item::Model> for ItemDto {
-    fn from(m: item::Model) -> ItemDto {
+impl From<Item> for ItemDto {
+    fn from(m: Item) -> ItemDto {
         ItemDto {
             id: m.id,
             name: m.name,
-            kind: m.kind,
+            kind: m.kind.as_str().to_string(),
             year: m.year,
             library_id: m.library_id,
             parent_id: m.parent_id,
@@ -78,11 +78,12 @@ pub struct StreamDto {
     pub is_forced: bool,
 }
 
-impl From<media_stream::Model> for StreamDto {
-    fn from(s: media_stream::Model) -> StreamDto {
+impl From<StoredStream> for StreamDto {
+    fn from(stored: StoredStream) -> StreamDto {
+        let s = stored.info;
         StreamDto {
-            index: s.stream_index,
-            kind: s.kind,
+            index: s.index,
+            kind: s.kind.map(|k| k.as_str()).unwrap_or("data").to_string(),
             codec: s.codec,
             profile: s.profile,
             width: s.width,
@@ -129,10 +130,10 @@ pub struct FileDto {
 }
 
 impl FileDto {
-    pub fn new(f: media_file::Model, streams: Vec<StreamDto>) -> FileDto {
+    pub fn new(f: MediaFile, streams: Vec<StreamDto>) -> FileDto {
         FileDto {
             id: f.id,
-            path: f.path,
+            path: f.path.to_string_lossy().into_owned(),
             size: f.size,
             state: f.state,
             fingerprint: f.fingerprint,
@@ -165,8 +166,8 @@ pub struct JobDto {
     pub last_error: Option<String>,
 }
 
-impl From<job::Model> for JobDto {
-    fn from(j: job::Model) -> JobDto {
+impl From<JobRecord> for JobDto {
+    fn from(j: JobRecord) -> JobDto {
         JobDto {
             kind: j.kind,
             subject_id: j.subject_id,

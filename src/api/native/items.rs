@@ -155,7 +155,7 @@ pub async fn stream_item(
         .filter(|f| f.state == state::ACTIVE)
         .find(|f| wanted.as_deref().is_none_or(|w| w == f.id))
         .ok_or_else(|| ApiError::NotFound(format!("no playable file for item {id}")))?;
-    let path = media_files::path_from_bytes(&file.path_raw);
+    let path = file.path;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().into_owned())

@@ -1,0 +1,132 @@
+//! Catalog values as the rest of the server sees them (the database rows stay in `db`).
+
+use std::path::PathBuf;
+
+use super::StreamInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// A library's root (Jellyfin's CollectionFolder).
+    Folder,
+    Movie,
+    Series,
+    Season,
+    Episode,
+    /// A home video.
+    Video,
+    /// A trailer, featurette… attached to its owner.
+    Extra,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Folder => "folder",
+            ItemKind::Movie => "movie",
+            ItemKind::Series => "series",
+            ItemKind::Season => "season",
+            ItemKind::Episode => "episode",
+            ItemKind::Video => "video",
+            ItemKind::Extra => "extra",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemKind> {
+        Some(match s {
+            "folder" => ItemKind::Folder,
+            "movie" => ItemKind::Movie,
+            "series" => ItemKind::Series,
+            "season" => ItemKind::Season,
+            "episode" => ItemKind::Episode,
+            "video" => ItemKind::Video,
+            "extra" => ItemKind::Extra,
+            _ => return None,
+        })
+    }
+
+    /// Kinds that own media files themselves (the others are containers).
+    pub fn is_playable(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Movie | ItemKind::Episode | ItemKind::Video | ItemKind::Extra
+        )
+    }
+}
+
+/// A logical title. Times are milliseconds since the epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub library_id: String,
+    pub parent_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub kind: ItemKind,
+    pub extra_type: Option<String>,
+    pub name: String,
+    pub sort_name: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub season_number: Option<i32>,
+    pub episode_number: Option<i32>,
+    pub episode_number_end: Option<i32>,
+    pub overview: Option<String>,
+    pub runtime_ms: Option<i64>,
+    pub premiere_date: Option<String>,
+    pub image_path: Option<PathBuf>,
+    pub image_tag: Option<String>,
+    /// Left out of every listing while true.
+    pub missing: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One file on disk belonging to an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaFile {
+    pub id: String,
+    pub item_id: Option<String>,
+    pub library_id: String,
+    /// The exact path (names need not be valid UTF-8).
+    pub path: PathBuf,
+    pub size: i64,
+    pub mtime_ns: i64,
+    pub fingerprint: Option<String>,
+    /// pending, active, duplicate, missing or error.
+    pub state: String,
+    pub duplicate_of: Option<String>,
+    pub part_index: Option<i32>,
+    pub version_label: Option<String>,
+    pub container: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub bit_rate: Option<i64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub creation_time: Option<String>,
+    pub rotation: Option<i32>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    /// none, ok or failed.
+    pub probe_state: String,
+    pub thumbnail_path: Option<PathBuf>,
+    pub last_error: Option<String>,
+}
+
+/// A probed stream with the file it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStream {
+    pub media_file_id: String,
+    pub info: StreamInfo,
+}
+
+/// A background job as seen from outside the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    pub id: i64,
+    pub kind: String,
+    pub subject_id: Option<String>,
+    /// queued, running, done or failed.
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
