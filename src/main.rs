@@ -61,9 +61,16 @@ enum ApikeyCommand {
     Create { name: String },
 }
 
-fn init_tracing() {
+/// The server logs at info; one-shot commands only warn, so their own output (a key, a
+/// progress bar) stays readable. `KINORA_LOG` overrides both.
+fn init_tracing(serving: bool) {
+    let default = if serving {
+        "info,sqlx=warn,sea_orm=warn"
+    } else {
+        "warn,sqlx=warn,sea_orm=warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KINORA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -72,7 +79,7 @@ fn init_tracing() {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(matches!(cli.command, Command::Serve));
     // reqwest is built without a default TLS provider; pick the one crypto backend we ship.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -354,3 +354,35 @@ async fn kill_9_during_scan_and_probe_then_restart_loses_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_folder_is_reported_and_its_files_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let media = tempfile::tempdir().unwrap();
+    let root = media.path().join("home");
+    video(&root.join("open/visible.mp4"));
+    video(&root.join("locked/hidden.mp4"));
+    let inst = Instance::new(&[lib("Home", &root, "home")], "");
+    if common::is_root() {
+        common::chown_nobody(media.path());
+    }
+    std::fs::set_permissions(media.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(inst.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = inst.start_unprivileged();
+    server.wait_idle().await;
+    assert_eq!(server.items("video").await.len(), 2);
+
+    // The folder becomes unreadable: reported, and its file is not taken for deleted.
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    server.rescan().await;
+    let status = server.get_json("/api/v1/scan/status").await;
+    let problems = status["last_reports"][0]["problems"].to_string();
+    assert!(problems.contains("locked"), "{status}");
+    assert_eq!(
+        server.items("video").await.len(),
+        2,
+        "an unreadable folder is not a deletion"
+    );
+    assert_eq!(server.get_json("/api/v1/health").await["status"], "ok");
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -181,10 +181,16 @@ impl Scanner {
             }
         }
         let _one_at_a_time = self.running.lock().await;
+        self.set_status(|s| s.scanning = true);
+        let mut result = Ok(());
         for scope in kept {
-            self.scan_scope(lib, &scope).await?;
+            if let Err(e) = self.scan_scope(lib, &scope).await {
+                result = Err(e);
+                break;
+            }
         }
-        Ok(())
+        self.set_status(|s| s.scanning = false);
+        result
     }
 
     async fn scan_scope(&self, lib: &Library, scope: &Path) -> Result<ScanReport, ScanError> {
@@ -327,11 +333,18 @@ impl Scanner {
             return;
         }
         let scanner = self.clone();
-        let wait = self.stability + Duration::from_millis(200);
+        // Look again right when the newest of them will have been quiet for the stability
+        // window, not a whole window after we noticed it: a new file is listed promptly.
+        let youngest_age = fresh
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok()?.elapsed().ok())
+            .min()
+            .unwrap_or(Duration::ZERO);
+        let wait = self.stability.saturating_sub(youngest_age) + Duration::from_millis(150);
         tokio::spawn(async move {
             tokio::time::sleep(wait).await;
-            // Still listed as pending while checked, so "idle" never reports too early; a
-            // file still growing is scheduled again by the check itself.
+            // A file still growing is scheduled again by the check itself; while the check
+            // runs, the status says "scanning", so "idle" never reports too early.
             if let Ok(mut pending) = scanner.rechecks.lock() {
                 for p in &fresh {
                     pending.remove(p);

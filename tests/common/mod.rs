@@ -77,7 +77,19 @@ impl Instance {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
+        self.command_as(args, false)
+    }
+
+    /// As root, `unprivileged` runs the binary as `nobody` (root reads any folder, so an
+    /// unreadable one can only be tested without it).
+    pub fn command_as(&self, args: &[&str], unprivileged: bool) -> Command {
+        let mut cmd = if unprivileged && is_root() {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+            c
+        } else {
+            Command::new(BIN)
+        };
         cmd.arg("--config").arg(&self.config).args(args);
         cmd.env("KINORA_LOG", "info,kinora=debug");
         cmd.env("KINORA_ADMIN_USER", "admin");
@@ -95,10 +107,23 @@ impl Instance {
     }
 
     pub fn start_with(&self, tweak: impl FnOnce(&mut Command)) -> Server {
+        self.start_inner(false, tweak)
+    }
+
+    /// Starts the server as an unprivileged user (see [`Instance::command_as`]); the caller
+    /// makes the instance and media folders accessible to it.
+    pub fn start_unprivileged(&self) -> Server {
+        if is_root() {
+            chown_nobody(self.dir.path());
+        }
+        self.start_inner(true, |_| {})
+    }
+
+    fn start_inner(&self, unprivileged: bool, tweak: impl FnOnce(&mut Command)) -> Server {
         let _ = std::fs::remove_file(self.data_dir.join("server.port"));
         let log = self.dir.path().join(format!("server-{}.log", uuid_like()));
         let log_file = std::fs::File::create(&log).unwrap();
-        let mut cmd = self.command(&["serve"]);
+        let mut cmd = self.command_as(&["serve"], unprivileged);
         cmd.stdout(Stdio::null()).stderr(log_file);
         tweak(&mut cmd);
         let child = cmd.spawn().unwrap();
@@ -129,6 +154,24 @@ impl Instance {
         }
         server
     }
+}
+
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Gives a folder tree to `nobody` (uid 65534) so an unprivileged server can use it.
+pub fn chown_nobody(path: &Path) {
+    let status = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// reqwest is built without a default TLS provider (the server installs ring at start).

@@ -47,3 +47,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(system::not_found)),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    /// The OpenAPI document lists every route the API serves, and nothing else.
+    #[test]
+    fn openapi_document_matches_routes() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI_JSON).unwrap();
+        let mut documented = Vec::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+        documented.sort();
+        let mut served: Vec<(String, String)> = super::ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        served.sort();
+        assert_eq!(documented, served);
+        // Every operation but health and the document itself requires a key.
+        for (method, path) in &documented {
+            let op = &doc["paths"][path][method];
+            let anonymous = path.ends_with("/health") || path.ends_with("/openapi.json");
+            assert_eq!(op.get("security").is_none(), anonymous, "{method} {path}");
+        }
+    }
+}
