@@ -139,6 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A spinner on a terminal; hidden otherwise (summary lines are printed either way).
 fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(200));
@@ -163,22 +164,19 @@ async fn scan_locally(config: Arc<Config>, no_wait: bool) -> anyhow::Result<()> 
     let reports = core.scanner.scan_all().await;
     let mut failed = false;
     for r in &reports {
-        bar.println(format!(
-            "{}: {} files seen, {} new, {} changed, {} returned, {} missing{}",
-            r.library_name,
-            r.files_seen,
-            r.new,
-            r.changed,
-            r.returned,
-            r.missing,
-            if r.offline {
-                " (folder unavailable)"
-            } else {
-                ""
-            }
-        ));
+        let offline = if r.offline {
+            " (folder unavailable)"
+        } else {
+            ""
+        };
+        bar.suspend(|| {
+            eprintln!(
+                "{}: {} files seen, {} new, {} changed, {} returned, {} missing{offline}",
+                r.library_name, r.files_seen, r.new, r.changed, r.returned, r.missing
+            )
+        });
         for p in &r.problems {
-            bar.println(format!("  problem: {p}"));
+            bar.suspend(|| eprintln!("  problem: {p}"));
         }
         failed |= r.offline;
     }
@@ -197,7 +195,7 @@ async fn scan_locally(config: Arc<Config>, no_wait: bool) -> anyhow::Result<()> 
         }
         runner.shutdown(Duration::from_secs(5)).await;
         let c = core.jobs.counts().await?;
-        bar.println(format!("jobs: {} done, {} failed", c.done, c.failed));
+        bar.suspend(|| eprintln!("jobs: {} done, {} failed", c.done, c.failed));
     }
     bar.finish_and_clear();
     core.catalog.close().await;

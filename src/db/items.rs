@@ -250,11 +250,28 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<Item>, u64), Catalo
     } else {
         sea_orm::Order::Asc
     };
+    // The sort key is computed in Rust to order the same everywhere, so compare it byte-wise:
+    // PostgreSQL would otherwise use the database's collation (en_US puts "élan" before
+    // "episode"; SQLite puts it after "zebra").
+    let sort_name = || {
+        use sea_orm::sea_query::Expr;
+        if c.is_postgres() {
+            Expr::cust(r#""items"."sort_name" COLLATE "C""#)
+        } else {
+            Expr::col((item::Entity, item::Column::SortName))
+        }
+    };
     let sorted = match q.sort.unwrap_or(ItemSort::Name) {
-        ItemSort::Name => base.order_by(item::Column::SortName, order.clone()),
+        ItemSort::Name => base.order_by(sort_name(), order.clone()),
+        // Titles without a year come last either way (SQLite and PostgreSQL disagree on
+        // where NULLs go by default).
         ItemSort::Year => base
-            .order_by(item::Column::Year, order.clone())
-            .order_by(item::Column::SortName, sea_orm::Order::Asc),
+            .order_by_with_nulls(
+                item::Column::Year,
+                order.clone(),
+                sea_orm::sea_query::NullOrdering::Last,
+            )
+            .order_by(sort_name(), sea_orm::Order::Asc),
         ItemSort::Added => base.order_by(item::Column::CreatedAt, order.clone()),
     };
     let rows = sorted

@@ -103,6 +103,7 @@ impl JobQueue {
         if jobs.is_empty() {
             return Ok(());
         }
+        let jobs = merge_repeated_keys(jobs);
         let now = now_ms();
         for chunk in jobs.chunks(200) {
             let mut sql = String::from(
@@ -316,6 +317,32 @@ fn to_record(j: job::Model) -> JobRecord {
         attempts: j.attempts,
         last_error: j.last_error,
     }
+}
+
+/// One job per dedupe key. PostgreSQL refuses an upsert that reaches the same row twice ("ON
+/// CONFLICT DO UPDATE command cannot affect row a second time") where SQLite applies the rows in
+/// turn; merging them the way SQLite would (first kind and subject, last payload, highest
+/// priority) makes both backends agree.
+fn merge_repeated_keys(jobs: &[NewJob]) -> Vec<NewJob> {
+    let mut out: Vec<NewJob> = Vec::with_capacity(jobs.len());
+    let mut at: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(jobs.len());
+    for job in jobs {
+        match at
+            .get(job.dedupe_key.as_str())
+            .and_then(|&i| out.get_mut(i))
+        {
+            Some(kept) => {
+                kept.payload = job.payload.clone();
+                kept.priority = kept.priority.max(job.priority);
+            }
+            None => {
+                at.insert(job.dedupe_key.as_str(), out.len());
+                out.push(job.clone());
+            }
+        }
+    }
+    out
 }
 
 /// 2 s, 4 s, 8 s … capped at ten minutes.
