@@ -38,18 +38,30 @@ use futures_util::stream::{self, Stream, StreamExt};
 
 /// Size of one read from disk, and so of one body chunk handed to actix.
 ///
-/// Each chunk is read with one positional read (`pread`) on tokio's blocking
-/// pool straight into a freshly allocated buffer that becomes the `Bytes`
-/// chunk, so there is no intermediate copy (unlike `tokio::fs::File`, which
-/// reads into its own buffer and then copies). 256 KiB keeps the number of
-/// blocking-pool round trips low (a 1 MiB range is 4 reads) while keeping the
-/// memory held per stream small (at most [`READ_AHEAD`] chunks plus actix's
-/// write buffer) and letting the first bytes go out before a whole large
-/// range has been read.
-pub const CHUNK_SIZE: usize = 256 * 1024;
+/// Strategy: each chunk is read with one positional read (`preadv2`) straight
+/// into a fresh, uninitialised buffer that becomes the `Bytes` chunk: no
+/// zeroing and no intermediate copy (`tokio::fs::File` reads into its own
+/// buffer and copies again). On Linux the read is first tried with
+/// `RWF_NOWAIT` on the worker thread, which succeeds when the data is in the
+/// page cache (the common case for hot media and for benchmarks) and costs no
+/// thread hop; data that would need disk I/O is read on tokio's blocking pool
+/// instead, with [`READ_AHEAD`] chunks in flight, so a slow disk never blocks
+/// the async worker.
+///
+/// Why 64 KiB: actix copies every chunk into its connection write buffer
+/// (32 KiB high-water mark) and throws that buffer away after a flush if it
+/// grew past 128 KiB, so chunks up to 64 KiB keep the write buffer's
+/// allocation alive and the data hot in cache, and 64 KiB buffers stay below
+/// glibc's mmap threshold (larger ones are mmapped and page-faulted afresh for
+/// every chunk, which cost ~15% in profiles). Measured on random 1 MiB range
+/// reads from the page cache, 64 and 128 KiB were best; 256 KiB was ~15%
+/// slower and 512 KiB ~30% slower. Memory per stream stays small:
+/// [`READ_AHEAD`] chunks plus actix's write buffer.
+pub const CHUNK_SIZE: usize = 64 * 1024;
 
 /// Number of chunk reads kept in flight per stream. With 2, the next chunk is
-/// read from disk while the current one is written to the socket.
+/// read (from the page cache inline, or from disk on the blocking pool) while
+/// the current one is written to the socket.
 const READ_AHEAD: usize = 2;
 
 /// Options for [`serve_file`].
@@ -370,8 +382,11 @@ pub async fn serve_file(
     let mut decision = RangeDecision::Full;
     if get_or_head {
         if let Some(range) = header_str(req, header::RANGE) {
-            let if_range_ok =
-                header_str(req, header::IF_RANGE).is_none_or(|v| validators.if_range_matches(v));
+            // An If-Range that is not visible ASCII cannot match.
+            let if_range_ok = req
+                .headers()
+                .get(header::IF_RANGE)
+                .is_none_or(|v| v.to_str().is_ok_and(|v| validators.if_range_matches(v)));
             if if_range_ok {
                 decision = parse_range(range, len);
             }
@@ -415,7 +430,7 @@ pub async fn serve_file(
         let empty = stream::empty::<Result<Bytes, io::Error>>();
         return Ok(builder.body(SizedStream::new(count, empty)));
     }
-    let body = file_stream(file, path.display().to_string(), start, count);
+    let body = file_stream(file, path.display().to_string(), start, count, true);
     Ok(builder.body(SizedStream::new(count, body)))
 }
 
@@ -464,7 +479,9 @@ async fn open(path: &Path) -> Result<(File, Metadata), DirectPlayError> {
 /// Each chunk is first read without blocking from the page cache (Linux
 /// `RWF_NOWAIT`); what is not cached is read on tokio's blocking pool, with up
 /// to [`READ_AHEAD`] chunks in flight so the disk works while the previous
-/// chunk is written to the socket. See [`CHUNK_SIZE`].
+/// chunk is written to the socket. See [`CHUNK_SIZE`]. `try_page_cache:
+/// false` skips the non-blocking attempt (tests use it to exercise the
+/// blocking path).
 ///
 /// A read error, or the file turning out shorter than expected (truncated
 /// while streaming), is logged and ends the stream with that error, so actix
@@ -475,6 +492,7 @@ fn file_stream(
     path: String,
     start: u64,
     count: u64,
+    try_page_cache: bool,
 ) -> impl Stream<Item = Result<Bytes, io::Error>> + 'static {
     let file = Arc::new(file);
     let chunk = CHUNK_SIZE as u64;
@@ -484,7 +502,7 @@ fn file_stream(
         // Lossless: bounded by CHUNK_SIZE.
         (offset, (end - offset).min(chunk) as usize)
     });
-    let mut nowait_supported = true;
+    let mut nowait_supported = try_page_cache;
     stream::iter(offsets)
         .map(move |(offset, size)| {
             let mut buf = Vec::with_capacity(size);
@@ -519,6 +537,10 @@ fn file_stream(
 
 /// Outcome of a non-blocking read attempt.
 #[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(
+    not(all(target_os = "linux", target_pointer_width = "64")),
+    allow(dead_code)
+)]
 enum NoWait {
     /// The whole chunk came from the page cache.
     Filled,
@@ -603,18 +625,17 @@ mod sys {
             match read_append(file, buf, at, size, true) {
                 Ok(0) => return Err(unexpected_eof(at)),
                 Ok(_) => {}
-                Err(e) => {
-                    return match e.raw_os_error() {
-                        Some(libc::EINTR) => continue,
-                        Some(libc::EAGAIN) => Ok(NoWait::Partial),
-                        // Kernel without preadv2 / RWF_NOWAIT, or a
-                        // filesystem that does not support it.
-                        Some(libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP) => {
-                            Ok(NoWait::Unsupported)
-                        }
-                        _ => Err(e),
-                    };
-                }
+                Err(e) => match e.raw_os_error() {
+                    Some(libc::EINTR) => {}
+                    // Not (all) in the page cache.
+                    Some(libc::EAGAIN) => return Ok(NoWait::Partial),
+                    // Kernel without preadv2 / RWF_NOWAIT, or a filesystem
+                    // that does not support it.
+                    Some(libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP) => {
+                        return Ok(NoWait::Unsupported)
+                    }
+                    _ => return Err(e),
+                },
             }
         }
         Ok(NoWait::Filled)
@@ -833,9 +854,10 @@ mod tests {
             .collect()
     }
 
-    /// A bit more than two chunks, so full reads cross chunk boundaries and
-    /// end with a short chunk.
-    const LEN: usize = 2 * CHUNK_SIZE + 12_345;
+    /// A few hundred KiB: several chunks, so full reads cross chunk
+    /// boundaries, and not a multiple of the chunk size, so they end with a
+    /// short chunk.
+    const LEN: usize = 4 * CHUNK_SIZE + 12_345;
 
     struct Fixture {
         _dir: TempDir,
@@ -1254,6 +1276,94 @@ mod tests {
             .is_none());
     }
 
+    async fn collect(body: impl Stream<Item = Result<Bytes, io::Error>>) -> io::Result<Vec<u8>> {
+        let mut body = std::pin::pin!(body);
+        let mut out = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            assert!(!chunk.is_empty() && chunk.len() <= CHUNK_SIZE);
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    #[actix_web::test]
+    async fn file_stream_both_read_paths() {
+        let f = fixture(LEN);
+        let cases = [
+            (0, LEN),
+            (0, 1),
+            (1, CHUNK_SIZE),
+            (CHUNK_SIZE - 1, 2),
+            (CHUNK_SIZE, CHUNK_SIZE),
+            (LEN - 1, 1),
+            (12_345, LEN - 12_345),
+            (7, 0),
+        ];
+        for try_page_cache in [true, false] {
+            for (start, count) in cases {
+                let file = File::open(&f.path).unwrap();
+                let stream = file_stream(
+                    file,
+                    "test".into(),
+                    start as u64,
+                    count as u64,
+                    try_page_cache,
+                );
+                let got = collect(stream).await.unwrap();
+                assert!(
+                    got == f.data[start..start + count],
+                    "start {start} count {count} page cache {try_page_cache}"
+                );
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn file_stream_past_end_is_an_error() {
+        let f = fixture(1000);
+        for try_page_cache in [true, false] {
+            let file = File::open(&f.path).unwrap();
+            let stream = file_stream(file, "test".into(), 900, 200, try_page_cache);
+            let err = collect(stream).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        }
+    }
+
+    #[test]
+    fn fill_appends_after_a_partial_read() {
+        let f = fixture(LEN);
+        let file = File::open(&f.path).unwrap();
+        let mut buf = f.data[100..150].to_vec();
+        buf.reserve(CHUNK_SIZE);
+        fill(&file, &mut buf, 100, 5000).unwrap();
+        assert!(buf == f.data[100..5100]);
+        let mut buf = Vec::new();
+        let err = fill(&file, &mut buf, LEN as u64 - 10, 11).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(buf == f.data[LEN - 10..]);
+    }
+
+    /// Evicts the file from the page cache (where the filesystem allows it)
+    /// so the non-blocking read falls back to the blocking pool midway.
+    #[cfg(target_os = "linux")]
+    #[actix_web::test]
+    async fn cold_page_cache() {
+        use std::os::fd::AsRawFd;
+        let f = fixture(LEN);
+        let file = File::open(&f.path).unwrap();
+        file.sync_all().unwrap();
+        // SAFETY: plain syscall on an open descriptor.
+        let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        assert_eq!(rc, 0);
+        let mut buf = Vec::with_capacity(CHUNK_SIZE);
+        let outcome = sys::fill_nowait(&file, &mut buf, 0, CHUNK_SIZE).unwrap();
+        assert!(buf[..] == f.data[..buf.len()], "{outcome:?}");
+        let (status, _, _, body) = call(&f.path, TestRequest::get()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body == f.data);
+    }
+
     /// Through a real HTTP/1.1 server: actix must send Content-Length (not
     /// chunked encoding) and HEAD must send the GET Content-Length, no body.
     #[actix_web::test]
@@ -1297,18 +1407,16 @@ mod tests {
         assert!(!head.contains("transfer-encoding"), "{head}");
         assert!(body == f.data);
 
-        let (head, body) = raw(
-            addr,
-            "GET /f HTTP/1.1\r\nHost: x\r\nRange: bytes=262100-262199\r\nConnection: close\r\n\r\n",
-        )
-        .await;
+        let (first, last) = (CHUNK_SIZE - 50, CHUNK_SIZE + 49);
+        let request = format!(
+            "GET /f HTTP/1.1\r\nHost: x\r\nRange: bytes={first}-{last}\r\nConnection: close\r\n\r\n"
+        );
+        let (head, body) = raw(addr, &request).await;
         assert!(head.starts_with("http/1.1 206"), "{head}");
         assert!(head.contains("\r\ncontent-length: 100\r\n"), "{head}");
-        assert!(
-            head.contains(&format!("\r\ncontent-range: bytes 262100-262199/{LEN}\r\n")),
-            "{head}"
-        );
-        assert!(body == f.data[262_100..262_200]);
+        let range = format!("\r\ncontent-range: bytes {first}-{last}/{LEN}\r\n");
+        assert!(head.contains(&range), "{head}");
+        assert!(body == f.data[first..=last]);
 
         let (head, body) = raw(
             addr,
