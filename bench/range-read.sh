@@ -18,12 +18,23 @@ build_kinora
 # extension matters to the scanner; streaming does not need a valid video.
 library=$CACHE_DIR/range-library
 file=$library/bench.mkv
-if [[ ! -f $file || $(stat -c %s "$file") -ne $size ]]; then
-    say "writing a 1 GiB test file to $file (once)"
+# A real video (a file that is not one is never listed): a ~10 MB high-bitrate clip repeated
+# with stream copy until the file passes 1 GiB.
+if [[ ! -f $file || $(stat -c %s "$file") -lt $size ]]; then
+    need ffmpeg
+    say "writing a 1 GiB test video to $file (once)"
     mkdir -p "$library"
-    head -c "$size" /dev/urandom >"$file.tmp"
+    ffmpeg -v error -y -f lavfi -i testsrc2=size=1280x720:rate=25:duration=2 \
+        -c:v libx264 -preset ultrafast -b:v 40M -minrate 40M -maxrate 40M -bufsize 8M \
+        "$library/base.tmp.mkv"
+    base_size=$(stat -c %s "$library/base.tmp.mkv")
+    loops=$(((size + base_size - 1) / base_size))
+    ffmpeg -v error -y -stream_loop "$loops" -i "$library/base.tmp.mkv" -c copy \
+        -f matroska "$file.tmp"
+    rm -f "$library/base.tmp.mkv"
     mv "$file.tmp" "$file"
 fi
+size=$(stat -c %s "$file")
 # Both servers read from the page cache, not the disk.
 cat "$file" >/dev/null
 

@@ -6,6 +6,7 @@ pub mod entities;
 pub mod items;
 pub mod libraries;
 pub mod media_files;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

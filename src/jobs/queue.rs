@@ -2,8 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
 };
 use tokio::sync::Notify;
 
@@ -54,6 +53,16 @@ pub struct ClaimedJob {
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct JobCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub done: u64,
+    pub failed: u64,
+    /// The same counts per job kind (identify, probe, thumbnail).
+    pub by_kind: std::collections::BTreeMap<String, KindCounts>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct KindCounts {
     pub queued: u64,
     pub running: u64,
     pub done: u64,
@@ -262,17 +271,29 @@ impl JobQueue {
     }
 
     pub async fn counts(&self) -> Result<JobCounts, CatalogError> {
+        use sea_orm::QuerySelect;
+        let rows: Vec<(String, String, i64)> = job::Entity::find()
+            .select_only()
+            .column(job::Column::Kind)
+            .column(job::Column::State)
+            .column_as(job::Column::Id.count(), "n")
+            .group_by(job::Column::Kind)
+            .group_by(job::Column::State)
+            .into_tuple()
+            .all(&self.catalog.read)
+            .await?;
         let mut counts = JobCounts::default();
-        for (state, slot) in [
-            ("queued", &mut counts.queued),
-            ("running", &mut counts.running),
-            ("done", &mut counts.done),
-            ("failed", &mut counts.failed),
-        ] {
-            *slot = job::Entity::find()
-                .filter(job::Column::State.eq(state))
-                .count(&self.catalog.read)
-                .await?;
+        for (kind, state, n) in rows {
+            let n = n.max(0) as u64;
+            let per_kind = counts.by_kind.entry(kind).or_default();
+            let (total, mine) = match state.as_str() {
+                "queued" => (&mut counts.queued, &mut per_kind.queued),
+                "running" => (&mut counts.running, &mut per_kind.running),
+                "done" => (&mut counts.done, &mut per_kind.done),
+                _ => (&mut counts.failed, &mut per_kind.failed),
+            };
+            *total += n;
+            *mine += n;
         }
         Ok(counts)
     }

@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::queue::{ClaimedJob, JobQueue, JobState};
 
@@ -107,10 +108,14 @@ async fn worker_loop(
 }
 
 async fn run_one(queue: &JobQueue, handler: &dyn JobHandler, owner: &str, job: ClaimedJob) {
+    // `instrument`, not `enter`: an entered span would leak onto other tasks across awaits.
+    let span = tracing::debug_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+    run_one_in_span(queue, handler, owner, job).instrument(span).await
+}
+
+async fn run_one_in_span(queue: &JobQueue, handler: &dyn JobHandler, owner: &str, job: ClaimedJob) {
     let payload: serde_json::Value =
         serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
-    let span = tracing::debug_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-    let _enter = span.enter();
     // Renew the lease while the handler runs, so a long probe is not taken over by another
     // worker; if the lease is lost, the other worker's result wins (handlers are idempotent).
     let renew_every = queue.lease() / 3;

@@ -128,6 +128,7 @@ pub async fn jobs(_auth: ApiKeyAuth, state: web::Data<AppState>) -> Result<HttpR
         "running": counts.running,
         "done": counts.done,
         "failed": counts.failed,
+        "by_kind": counts.by_kind,
         "recent_failures": failures,
     })))
 }
