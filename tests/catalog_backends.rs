@@ -489,7 +489,7 @@ async fn failures_back_off_then_give_up() {
         let j = q.claim("w").await.unwrap().unwrap();
         let before = now_ms();
         let state = q.fail(&j, "w", "tmdb timed out", true).await.unwrap();
-        assert_eq!(state, JobState::Queued);
+        assert_eq!(state, Some(JobState::Queued));
         let row = job_row(&catalog, "flaky").await;
         assert_eq!(row.state, "queued");
         assert_eq!(row.attempts, 1);
@@ -510,7 +510,7 @@ async fn failures_back_off_then_give_up() {
         assert_eq!(j.attempts, 2);
         // Attempts exhausted (2 of 2): failed for good even though retryable.
         let state = q.fail(&j, "w", "tmdb timed out again", true).await.unwrap();
-        assert_eq!(state, JobState::Failed);
+        assert_eq!(state, Some(JobState::Failed));
         let row = job_row(&catalog, "flaky").await;
         assert_eq!(row.state, "failed");
         assert_eq!(row.attempts, 2);
@@ -524,7 +524,7 @@ async fn failures_back_off_then_give_up() {
         let j = q.claim("w").await.unwrap().unwrap();
         let long: String = "é".repeat(3000);
         let state = q.fail(&j, "w", &long, false).await.unwrap();
-        assert_eq!(state, JobState::Failed);
+        assert_eq!(state, Some(JobState::Failed));
         let row = job_row(&catalog, "broken").await;
         assert_eq!(row.state, "failed");
         assert_eq!(row.attempts, 1);
@@ -584,7 +584,11 @@ async fn an_expired_lease_passes_the_job_to_another_worker() {
         assert_eq!(row.lease_owner.as_deref(), Some("worker-b"));
         assert_eq!(row.attempts, 2);
         assert_eq!(row.finished_at, None);
-        q.fail(&a, "worker-a", "late failure", false).await.unwrap();
+        assert_eq!(
+            q.fail(&a, "worker-a", "late failure", false).await.unwrap(),
+            None,
+            "a worker without the lease records nothing"
+        );
         let row = job_row(&catalog, "crash").await;
         assert_eq!(row.state, "running");
         assert_eq!(row.lease_owner.as_deref(), Some("worker-b"));
@@ -598,6 +602,65 @@ async fn an_expired_lease_passes_the_job_to_another_worker() {
             !q.renew(b.id, "worker-b").await.unwrap(),
             "done jobs have no lease"
         );
+    }
+    on_both_backends(case).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_worker_always_dies_is_failed_not_retried_forever() {
+    async fn case(catalog: Catalog) {
+        let q = JobQueue::new(catalog.clone(), 2, Duration::from_secs(1));
+        q.enqueue(new_job("poison", 0)).await.unwrap();
+        for attempt in 1..=2 {
+            let j = q
+                .claim(&format!("w{attempt}"))
+                .await
+                .unwrap()
+                .expect("claimable");
+            assert_eq!(j.attempts, attempt);
+            // The worker dies: no renew, no result.
+            tokio::time::sleep(Duration::from_millis(1_200)).await;
+        }
+        assert!(
+            q.claim("w3").await.unwrap().is_none(),
+            "attempts are used up"
+        );
+        assert_eq!(q.fail_abandoned().await.unwrap(), 1);
+        let row = job_row(&catalog, "poison").await;
+        assert_eq!(row.state, "failed");
+        assert!(row.last_error.unwrap().contains("worker stopped"));
+        assert!(row.finished_at.is_some());
+        assert_eq!(q.fail_abandoned().await.unwrap(), 0);
+    }
+    on_both_backends(case).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_after_its_input_changed_runs_again() {
+    async fn case(catalog: Catalog) {
+        let q = JobQueue::new(catalog.clone(), 3, Duration::from_secs(30));
+        q.enqueue(new_job("changing", 0)).await.unwrap();
+        let j = q.claim("w").await.unwrap().unwrap();
+        // The file changed while the job ran: enqueued again.
+        q.enqueue(new_job("changing", 0)).await.unwrap();
+        let state = q
+            .fail(&j, "w", "old input was broken", false)
+            .await
+            .unwrap();
+        assert_eq!(state, Some(JobState::Queued));
+        let row = job_row(&catalog, "changing").await;
+        assert_eq!(
+            (row.state.as_str(), row.attempts, row.requeue),
+            ("queued", 0, false)
+        );
+        assert_eq!(row.finished_at, None);
+        let again = q.claim("w").await.unwrap().expect("runs again at once");
+        assert_eq!(again.id, j.id);
+        // A done job that is enqueued again forgets when it last finished.
+        q.complete(again.id, "w").await.unwrap();
+        assert!(job_row(&catalog, "changing").await.finished_at.is_some());
+        q.enqueue(new_job("changing", 0)).await.unwrap();
+        assert_eq!(job_row(&catalog, "changing").await.finished_at, None);
     }
     on_both_backends(case).await;
 }
@@ -895,9 +958,10 @@ async fn media_files_insert_once_index_by_bytes_and_track_presence() {
                 mtime_ns: mtime + 2,
             },
         ];
-        media_files::insert_pending(&catalog, &lib.id, &files)
+        let inserted = media_files::insert_pending(&catalog, &lib.id, &files)
             .await
             .unwrap();
+        assert_eq!(inserted, files.len() as u64);
         // The same paths again (a second scan racing the first): left alone.
         let again: Vec<NewFile> = files
             .iter()
@@ -906,9 +970,10 @@ async fn media_files_insert_once_index_by_bytes_and_track_presence() {
                 ..f.clone()
             })
             .collect();
-        media_files::insert_pending(&catalog, &lib.id, &again)
+        let inserted_again = media_files::insert_pending(&catalog, &lib.id, &again)
             .await
             .unwrap();
+        assert_eq!(inserted_again, 0, "nothing is inserted twice");
         assert_eq!(
             media_file::Entity::find()
                 .count(&catalog.read)
@@ -1203,8 +1268,9 @@ async fn item_listing_orders_the_same_on_every_backend() {
                 "Twin",
                 "Twin",
                 "Episode 10",
-                "matrix 2",
-                "Élan"
+                // No year: by name, accents folded ("Élan" files under "elan").
+                "Élan",
+                "matrix 2"
             ]
         );
 
@@ -1221,8 +1287,8 @@ async fn item_listing_orders_the_same_on_every_backend() {
                 "The Matrix",
                 "zebra",
                 "Zoë",
-                "matrix 2",
-                "Élan"
+                "Élan",
+                "matrix 2"
             ]
         );
 

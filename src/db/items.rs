@@ -250,17 +250,9 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<Item>, u64), Catalo
     } else {
         sea_orm::Order::Asc
     };
-    // The sort key is computed in Rust to order the same everywhere, so compare it byte-wise:
-    // PostgreSQL would otherwise use the database's collation (en_US puts "élan" before
-    // "episode"; SQLite puts it after "zebra").
-    let sort_name = || {
-        use sea_orm::sea_query::Expr;
-        if c.is_postgres() {
-            Expr::cust(r#""items"."sort_name" COLLATE "C""#)
-        } else {
-            Expr::col((item::Entity, item::Column::SortName))
-        }
-    };
+    // The sort key is computed in Rust to order the same everywhere; PostgreSQL compares it
+    // byte-wise like SQLite thanks to its "C" collation (migration m0002).
+    let sort_name = || item::Column::SortName;
     let sorted = match q.sort.unwrap_or(ItemSort::Name) {
         ItemSort::Name => base.order_by(sort_name(), order.clone()),
         // Titles without a year come last either way (SQLite and PostgreSQL disagree on

@@ -132,9 +132,8 @@ pub async fn insert_pending(
                 updated_at: Set(now),
             })
             .collect();
-        let n = rows.len() as u64;
         let txn = c.write.begin().await?;
-        media_file::Entity::insert_many(rows)
+        let n = media_file::Entity::insert_many(rows)
             .on_conflict(
                 sea_orm::sea_query::OnConflict::column(media_file::Column::PathRaw)
                     .do_nothing()

@@ -144,7 +144,9 @@ pub async fn revoke(c: &Catalog, token_id: &str) -> Result<(), CatalogError> {
 }
 
 /// Devices with a live token, most recently seen first (the `/Sessions` list).
-pub async fn active_devices(c: &Catalog) -> Result<Vec<(device::Model, user::Model)>, CatalogError> {
+pub async fn active_devices(
+    c: &Catalog,
+) -> Result<Vec<(device::Model, user::Model)>, CatalogError> {
     let tokens = access_token::Entity::find()
         .filter(access_token::Column::RevokedAt.is_null())
         .all(&c.read)
@@ -165,7 +167,11 @@ pub async fn active_devices(c: &Catalog) -> Result<Vec<(device::Model, user::Mod
         .collect())
 }
 
-pub async fn save_capabilities(c: &Catalog, device_row_id: &str, json: &str) -> Result<(), CatalogError> {
+pub async fn save_capabilities(
+    c: &Catalog,
+    device_row_id: &str,
+    json: &str,
+) -> Result<(), CatalogError> {
     super::execute(
         &c.write,
         "UPDATE devices SET capabilities_json = $1, last_seen_at = $2 WHERE id = $3",

@@ -157,6 +157,7 @@ impl JobQueue {
                    attempts = CASE WHEN jobs.state IN ('done', 'failed') THEN 0 ELSE jobs.attempts END, \
                    last_error = CASE WHEN jobs.state IN ('done', 'failed') THEN NULL ELSE jobs.last_error END, \
                    run_after = CASE WHEN jobs.state IN ('done', 'failed') THEN excluded.run_after ELSE jobs.run_after END, \
+                   finished_at = CASE WHEN jobs.state IN ('done', 'failed') THEN NULL ELSE jobs.finished_at END, \
                    state = CASE WHEN jobs.state IN ('done', 'failed') THEN 'queued' ELSE jobs.state END, \
                    updated_at = excluded.updated_at",
             );
@@ -181,7 +182,7 @@ impl JobQueue {
                attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
                  WHERE (state = 'queued' AND run_after <= $4) \
-                    OR (state = 'running' AND lease_until < $5) \
+                    OR (state = 'running' AND lease_until < $5 AND attempts < max_attempts) \
                  ORDER BY priority DESC, run_after, id LIMIT 1{lock}) \
              RETURNING id, kind, payload, attempts, max_attempts"
         );
@@ -234,40 +235,65 @@ impl JobQueue {
     }
 
     /// Records a failure: retried later with exponential backoff while attempts remain and the
-    /// error is retryable, otherwise failed for good with its reason.
+    /// error is retryable, otherwise failed for good with its reason. A job re-enqueued while it
+    /// ran (its input changed) is queued again with fresh attempts instead. `None` when this
+    /// worker no longer held the job (its lease ran out and another worker took it).
     pub async fn fail(
         &self,
         job: &ClaimedJob,
         owner: &str,
         error: &str,
         retryable: bool,
-    ) -> Result<JobState, CatalogError> {
+    ) -> Result<Option<JobState>, CatalogError> {
         let now = now_ms();
         let give_up = !retryable || job.attempts >= job.max_attempts;
-        let state = if give_up {
-            JobState::Failed
-        } else {
-            JobState::Queued
-        };
         let backoff_ms = backoff(job.attempts).as_millis() as i64;
         let error: String = error.chars().take(2000).collect();
-        crate::db::execute(
-            &self.catalog.write,
-            "UPDATE jobs SET state = $1, last_error = $2, run_after = $3, lease_owner = NULL, \
-               lease_until = NULL, updated_at = $4, finished_at = $5 \
-             WHERE id = $6 AND lease_owner = $7",
-            vec![
-                state.as_str().into(),
-                error.into(),
-                (now + backoff_ms).into(),
+        let stmt = Statement::from_sql_and_values(
+            self.catalog.backend(),
+            "UPDATE jobs SET \
+               state = CASE WHEN requeue THEN 'queued' WHEN $1 THEN 'failed' ELSE 'queued' END, \
+               attempts = CASE WHEN requeue THEN 0 ELSE attempts END, \
+               run_after = CASE WHEN requeue THEN $2 ELSE $3 END, \
+               finished_at = CASE WHEN requeue THEN NULL WHEN $4 THEN $5 ELSE NULL END, \
+               requeue = FALSE, last_error = $6, lease_owner = NULL, lease_until = NULL, updated_at = $7 \
+             WHERE id = $8 AND lease_owner = $9 \
+             RETURNING state",
+            [
+                give_up.into(),
                 now.into(),
-                if give_up { Some(now) } else { None::<i64> }.into(),
+                (now + backoff_ms).into(),
+                give_up.into(),
+                now.into(),
+                error.into(),
+                now.into(),
                 job.id.into(),
                 owner.into(),
             ],
+        );
+        let row = self.catalog.write.query_one_raw(stmt).await?;
+        Ok(match row {
+            Some(r) => Some(match r.try_get::<String>("", "state")?.as_str() {
+                "failed" => JobState::Failed,
+                _ => JobState::Queued,
+            }),
+            None => None,
+        })
+    }
+
+    /// Fails jobs whose worker died on every attempt (a job that crashes the process must not
+    /// be re-run forever). Called periodically by the runner.
+    pub async fn fail_abandoned(&self) -> Result<u64, CatalogError> {
+        let now = now_ms();
+        Ok(crate::db::execute(
+            &self.catalog.write,
+            "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, \
+               last_error = 'its worker stopped (crash or kill) during every attempt', \
+               updated_at = $1, finished_at = $2 \
+             WHERE state = 'running' AND lease_until < $3 AND attempts >= max_attempts",
+            vec![now.into(), now.into(), now.into()],
         )
-        .await?;
-        Ok(state)
+        .await?)
     }
 
     pub async fn counts(&self) -> Result<JobCounts, CatalogError> {

@@ -63,6 +63,22 @@ impl JobRunner {
                 stopped.clone(),
             ));
         }
+        // Jobs whose worker died on every attempt are failed instead of retried forever.
+        let sweeper = queue.clone();
+        let mut sweep_stop = stopped.clone();
+        tasks.spawn(async move {
+            loop {
+                match sweeper.fail_abandoned().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(jobs = n, "failed jobs whose worker kept dying"),
+                    Err(e) => tracing::warn!(error = %e, "cannot sweep abandoned jobs"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(sweeper.lease()) => {}
+                    _ = sweep_stop.changed() => return,
+                }
+            }
+        });
         JobRunner { tasks, stop }
     }
 
@@ -110,7 +126,9 @@ async fn worker_loop(
 async fn run_one(queue: &JobQueue, handler: &dyn JobHandler, owner: &str, job: ClaimedJob) {
     // `instrument`, not `enter`: an entered span would leak onto other tasks across awaits.
     let span = tracing::debug_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-    run_one_in_span(queue, handler, owner, job).instrument(span).await
+    run_one_in_span(queue, handler, owner, job)
+        .instrument(span)
+        .await
 }
 
 async fn run_one_in_span(queue: &JobQueue, handler: &dyn JobHandler, owner: &str, job: ClaimedJob) {
@@ -138,12 +156,16 @@ async fn run_one_in_span(queue: &JobQueue, handler: &dyn JobHandler, owner: &str
         Err(e) => {
             let state = queue.fail(&job, owner, &e.message, e.retryable).await;
             match &state {
-                Ok(JobState::Failed) => {
+                Ok(Some(JobState::Failed)) => {
                     tracing::warn!(error = %e.message, "job failed permanently")
                 }
-                _ => tracing::info!(error = %e.message, "job failed; will retry"),
+                Ok(Some(_)) => tracing::info!(error = %e.message, "job failed; will retry"),
+                Ok(None) => {
+                    tracing::warn!(error = %e.message, "job failed after losing its lease; another worker has it")
+                }
+                Err(_) => {}
             }
-            state
+            state.map(|_| JobState::Failed)
         }
     };
     if let Err(e) = recorded {

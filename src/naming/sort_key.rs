@@ -1,7 +1,8 @@
 /// The key items sort by, computed in Rust so SQLite and PostgreSQL order alike: lower-case,
 /// a leading article dropped, numbers zero-padded so "Episode 2" sorts before "Episode 10".
 pub fn sort_key(name: &str) -> String {
-    let lower = name.trim().to_lowercase();
+    // Accents fold to their base letters ("Élan" sorts with "elan", not after "zebra").
+    let lower = fold_accents(name.trim()).to_lowercase();
     let body = ["the ", "a ", "an "]
         .iter()
         .find_map(|article| lower.strip_prefix(article))
@@ -28,4 +29,26 @@ pub fn sort_key(name: &str) -> String {
     }
     flush(&mut digits, &mut out);
     out
+}
+
+/// Latin letters with diacritics → their base letters; other scripts are kept as they are
+/// (transliterating them would sort CJK titles by a romanisation nobody reads).
+fn fold_accents(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii() || !c.is_alphabetic() {
+                return c.to_string();
+            }
+            let t = deunicode::deunicode_char(c).unwrap_or("");
+            let latin_letter = !t.is_empty()
+                && t.len() <= 2
+                && t.chars().all(|x| x.is_ascii_alphabetic())
+                && matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF);
+            if latin_letter {
+                t.to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -138,3 +138,12 @@ fn version_in_single_version_folder() {
     assert_eq!(b.year, Some(2002));
     assert_eq!(b.version_label.as_deref(), Some("720p"));
 }
+
+#[test]
+fn accents_fold_for_sorting() {
+    assert_eq!(sort_key("Élan"), sort_key("elan"));
+    assert!(sort_key("Zoë") > sort_key("Élan"));
+    assert!(sort_key("Amélie") < sort_key("Brazil"));
+    // Other scripts stay as written.
+    assert_eq!(sort_key("千と千尋"), "千と千尋");
+}
