@@ -155,7 +155,8 @@ mod tests {
         let a = parse_authorization(r#"emby client="x=\"123,123\"", Token="None""#);
         assert!(a.is_some());
         assert_eq!(a.unwrap().token, None);
-        let b = parse_authorization(r#"MediaBrowser Client="123,123", Device="%22%Hörbücher""#).unwrap();
+        let b = parse_authorization(r#"MediaBrowser Client="123,123", Device="%22%Hörbücher""#)
+            .unwrap();
         assert_eq!(b.client.as_deref(), Some("123,123"));
         assert_eq!(b.device.as_deref(), Some("\"%Hörbücher"));
         assert!(parse_authorization("Bearer abc").is_none());

@@ -38,11 +38,12 @@ impl JfQuery {
     }
 
     pub fn bool(&self, name: &str) -> Option<bool> {
-        self.get(name).and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        })
+        self.get(name)
+            .and_then(|v| match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            })
     }
 
     /// Numbers are accepted as written; garbage reads as absent (Jellyfin binds it to null).
