@@ -5,7 +5,7 @@ use std::fs::File;
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
@@ -153,14 +153,13 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         Duration::from_millis(config.scanner.debounce_ms),
     );
 
-    let state = AppState {
-        config: config.clone(),
-        catalog: core.catalog.clone(),
-        jobs: core.jobs.clone(),
-        scanner: core.scanner.clone(),
-        control_token: Arc::new(control_token),
-        started: Instant::now(),
-    };
+    let state = AppState::new(
+        config.clone(),
+        core.catalog.clone(),
+        core.jobs.clone(),
+        core.scanner.clone(),
+        control_token,
+    );
     let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port))
         .with_context(|| {
             format!(

@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod error;
+pub mod hot_cache;
 pub mod jellyfin;
 pub mod native;
 pub mod state;

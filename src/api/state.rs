@@ -1,5 +1,8 @@
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use super::hot_cache::TtlCache;
 
 use crate::config::Config;
 use crate::db::Catalog;
@@ -17,4 +20,30 @@ pub struct AppState {
     /// running server through the API with it). Accepted like an API key; never logged.
     pub control_token: Arc<String>,
     pub started: Instant,
+    /// Valid API keys by hash → key name, for a few seconds (see `hot_cache`).
+    pub key_cache: Arc<TtlCache<String, String>>,
+    /// (item id, requested file id) → the file that plays, for a few seconds.
+    pub stream_cache: Arc<TtlCache<(String, Option<String>), PathBuf>>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Arc<Config>,
+        catalog: Catalog,
+        jobs: JobQueue,
+        scanner: Scanner,
+        control_token: String,
+    ) -> AppState {
+        AppState {
+            config,
+            catalog,
+            jobs,
+            scanner,
+            control_token: Arc::new(control_token),
+            started: Instant::now(),
+            // Short enough that a revoked key or a moved file is noticed within seconds.
+            key_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 1024)),
+            stream_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 4096)),
+        }
+    }
 }

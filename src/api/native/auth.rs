@@ -48,8 +48,15 @@ impl FromRequest for ApiKeyAuth {
                     key_name: "local-cli".into(),
                 });
             }
+            let hash = crate::db::api_keys::hash_secret(&key);
+            if let Some(key_name) = state.key_cache.get(&hash) {
+                return Ok(ApiKeyAuth { key_name });
+            }
             match crate::db::api_keys::verify(&state.catalog, &key).await? {
-                Some(row) => Ok(ApiKeyAuth { key_name: row.name }),
+                Some(row) => {
+                    state.key_cache.insert(hash, row.name.clone());
+                    Ok(ApiKeyAuth { key_name: row.name })
+                }
                 None => Err(ApiError::Unauthorized),
             }
         })
