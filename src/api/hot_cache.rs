@@ -52,6 +52,7 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
