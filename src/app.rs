@@ -153,12 +153,17 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         Duration::from_millis(config.scanner.debounce_ms),
     );
 
+    let server_id = db::meta_get_or_init(&core.catalog, "server_id", || {
+        uuid::Uuid::new_v4().simple().to_string()
+    })
+    .await?;
     let state = AppState::new(
         config.clone(),
         core.catalog.clone(),
         core.jobs.clone(),
         core.scanner.clone(),
         control_token,
+        server_id,
     );
     let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port))
         .with_context(|| {
@@ -172,8 +177,11 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(middleware::from_fn(api::jellyfin::wire::normalize))
             .wrap(middleware::from_fn(api::access_log::log_request))
             .configure(api::native::configure)
+            .configure(api::jellyfin::configure)
+            .default_service(web::to(api::jellyfin::system::not_found))
     })
     .listen(listener)?
     .shutdown_timeout(5);

@@ -1105,12 +1105,18 @@ async fn users_and_api_keys() {
             .expect("right password");
         assert_eq!(admin.name, "admin");
         assert!(admin.is_admin);
+        // The stored hash is argon2 and never the password itself.
+        let row = kinora::db::entities::user::Entity::find_by_id(admin.id.clone())
+            .one(&catalog.read)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
-            admin.password_hash.starts_with("$argon2"),
+            row.password_hash.starts_with("$argon2"),
             "{}",
-            admin.password_hash
+            row.password_hash
         );
-        assert!(!admin.password_hash.contains(pw));
+        assert!(!row.password_hash.contains(pw));
         assert!(users::authenticate(&catalog, "admin", "wrong")
             .await
             .unwrap()

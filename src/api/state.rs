@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::hot_cache::TtlCache;
+use crate::db::sessions::Session;
 
 use crate::config::Config;
 use crate::db::Catalog;
@@ -24,6 +25,12 @@ pub struct AppState {
     pub key_cache: Arc<TtlCache<String, String>>,
     /// (item id, requested file id) → the file that plays, for a few seconds.
     pub stream_cache: Arc<TtlCache<(String, Option<String>), PathBuf>>,
+    /// Jellyfin access tokens by hash → session, for a few seconds.
+    pub session_cache: Arc<TtlCache<String, Session>>,
+    /// The Jellyfin `ServerId`: 32 hex digits, stored in the catalog, the same everywhere.
+    pub server_id: Arc<String>,
+    /// Failed logins per user name, for rate limiting.
+    pub login_failures: Arc<TtlCache<String, u32>>,
 }
 
 impl AppState {
@@ -33,6 +40,7 @@ impl AppState {
         jobs: JobQueue,
         scanner: Scanner,
         control_token: String,
+        server_id: String,
     ) -> AppState {
         AppState {
             config,
@@ -44,6 +52,9 @@ impl AppState {
             // Short enough that a revoked key or a moved file is noticed within seconds.
             key_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 1024)),
             stream_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 4096)),
+            session_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 4096)),
+            server_id: Arc::new(server_id),
+            login_failures: Arc::new(TtlCache::new(Duration::from_secs(300), 4096)),
         }
     }
 }

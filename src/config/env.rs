@@ -9,6 +9,7 @@ const NOT_CONFIG: &[&str] = &["KINORA_CONFIG", "KINORA_LOG"];
 /// Keys whose values are always text, even when they look like a number (`admin.password=1234`).
 const TEXT_KEYS: &[&str] = &[
     "data_dir",
+    "server.name",
     "server.bind",
     "database.url",
     "tools.ffprobe",

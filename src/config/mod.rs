@@ -57,6 +57,8 @@ impl Default for Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
+    /// The name Jellyfin clients show for this server.
+    pub name: String,
     pub bind: String,
     /// 8096 is Jellyfin's port; 0 picks a free one (tests run in parallel).
     pub port: u16,
@@ -67,6 +69,7 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
+            name: "Kinora".into(),
             bind: "0.0.0.0".into(),
             port: 8096,
             workers: 0,

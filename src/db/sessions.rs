@@ -8,6 +8,7 @@ use sea_orm::{
 use super::api_keys::{generate_secret, hash_secret};
 use super::entities::{access_token, device, user};
 use super::{now_ms, Catalog, CatalogError};
+use crate::domain::{Device, User};
 
 /// What a client says about itself when it logs in.
 #[derive(Debug, Clone)]
@@ -22,8 +23,21 @@ pub struct DeviceInfo {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token_id: String,
-    pub user: user::Model,
-    pub device: device::Model,
+    pub user: User,
+    pub device: Device,
+}
+
+fn device_to_domain(d: device::Model) -> Device {
+    Device {
+        id: d.id,
+        user_id: d.user_id,
+        device_id: d.device_id,
+        device_name: d.device_name,
+        client: d.client,
+        app_version: d.app_version,
+        capabilities_json: d.capabilities_json,
+        last_seen_at: d.last_seen_at,
+    }
 }
 
 /// Logs `user_id` in on a device: the device row is created or refreshed, its previous token
@@ -97,8 +111,8 @@ pub async fn create_token(
         secret,
         Session {
             token_id: token.id,
-            user,
-            device,
+            user: super::users::to_domain(user),
+            device: device_to_domain(device),
         },
     ))
 }
@@ -128,8 +142,8 @@ pub async fn lookup(c: &Catalog, secret: &str) -> Result<Option<Session>, Catalo
     };
     Ok(Some(Session {
         token_id: token.id,
-        user,
-        device,
+        user: super::users::to_domain(user),
+        device: device_to_domain(device),
     }))
 }
 
@@ -144,9 +158,7 @@ pub async fn revoke(c: &Catalog, token_id: &str) -> Result<(), CatalogError> {
 }
 
 /// Devices with a live token, most recently seen first (the `/Sessions` list).
-pub async fn active_devices(
-    c: &Catalog,
-) -> Result<Vec<(device::Model, user::Model)>, CatalogError> {
+pub async fn active_devices(c: &Catalog) -> Result<Vec<(Device, User)>, CatalogError> {
     let tokens = access_token::Entity::find()
         .filter(access_token::Column::RevokedAt.is_null())
         .all(&c.read)
@@ -162,7 +174,7 @@ pub async fn active_devices(
         .into_iter()
         .filter_map(|d| {
             let u = users.iter().find(|u| u.id == d.user_id)?.clone();
-            Some((d, u))
+            Some((device_to_domain(d), super::users::to_domain(u)))
         })
         .collect())
 }

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::entities::user;
 use super::{now_ms, Catalog, CatalogError};
+use crate::domain::User;
 
 pub fn hash_password(password: &str) -> Result<String, CatalogError> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
@@ -74,11 +75,23 @@ pub async fn ensure_first_admin(
     Ok(true)
 }
 
+pub fn to_domain(u: user::Model) -> User {
+    User {
+        id: u.id,
+        name: u.name,
+        is_admin: u.is_admin,
+        is_disabled: u.is_disabled,
+        created_at: u.created_at,
+        last_login_at: u.last_login_at,
+        last_activity_at: u.last_activity_at,
+    }
+}
+
 pub async fn authenticate(
     c: &Catalog,
     name: &str,
     password: &str,
-) -> Result<Option<user::Model>, CatalogError> {
+) -> Result<Option<User>, CatalogError> {
     let Some(u) = user::Entity::find()
         .filter(user::Column::Name.eq(name))
         .one(&c.read)
@@ -86,5 +99,23 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    Ok((!u.is_disabled && verify_password(password, &u.password_hash)).then_some(u))
+    Ok((!u.is_disabled && verify_password(password, &u.password_hash)).then(|| to_domain(u)))
+}
+
+pub async fn get(c: &Catalog, id: &str) -> Result<Option<User>, CatalogError> {
+    Ok(user::Entity::find_by_id(id.to_string())
+        .one(&c.read)
+        .await?
+        .map(to_domain))
+}
+
+pub async fn all(c: &Catalog) -> Result<Vec<User>, CatalogError> {
+    use sea_orm::QueryOrder;
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Name)
+        .all(&c.read)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect())
 }

@@ -130,3 +130,31 @@ pub struct JobRecord {
     pub attempts: i32,
     pub last_error: Option<String>,
 }
+
+/// A Jellyfin user (the password hash stays in the catalog layer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub last_activity_at: Option<i64>,
+}
+
+/// A client device a user logged in from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// Catalog row id.
+    pub id: String,
+    pub user_id: String,
+    /// The id the client sends (`DeviceId=` in its authorization header).
+    pub device_id: String,
+    pub device_name: String,
+    pub client: String,
+    pub app_version: String,
+    /// The capabilities it posted (JSON), if any.
+    pub capabilities_json: Option<String>,
+    pub last_seen_at: i64,
+}

@@ -4,5 +4,5 @@
 pub mod catalog;
 pub mod media_info;
 
-pub use catalog::{Item, ItemKind, JobRecord, MediaFile, StoredStream};
+pub use catalog::{Device, Item, ItemKind, JobRecord, MediaFile, StoredStream, User};
 pub use media_info::{MediaInfo, StreamInfo, StreamKind};

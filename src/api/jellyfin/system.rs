@@ -1,0 +1,185 @@
+//! Identity and start-up: what a client asks before and right after logging in.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::auth::JfAuth;
+use super::respond::{json, JfError};
+use crate::api::AppState;
+
+/// The Jellyfin version Kinora speaks; clients require at least 10.10.0.
+pub const JELLYFIN_VERSION: &str = "10.11.11";
+pub const PRODUCT_NAME: &str = "Jellyfin Server";
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublicSystemInfo {
+    pub local_address: String,
+    pub server_name: String,
+    pub version: &'static str,
+    pub product_name: &'static str,
+    pub operating_system: &'static str,
+    pub id: String,
+    pub startup_wizard_completed: bool,
+}
+
+fn local_address(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+pub fn public_info(req: &HttpRequest, state: &AppState) -> PublicSystemInfo {
+    PublicSystemInfo {
+        local_address: local_address(req),
+        server_name: state.config.server.name.clone(),
+        version: JELLYFIN_VERSION,
+        product_name: PRODUCT_NAME,
+        operating_system: std::env::consts::OS,
+        id: state.server_id.to_string(),
+        startup_wizard_completed: true,
+    }
+}
+
+pub async fn get_public_system_info(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    json(&req, &public_info(&req, &state))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SystemInfo {
+    #[serde(flatten)]
+    public: PublicSystemInfo,
+    operating_system_display_name: &'static str,
+    has_pending_restart: bool,
+    is_shutting_down: bool,
+    supports_library_monitor: bool,
+    web_socket_port_number: u16,
+    completed_installations: Vec<()>,
+    can_self_restart: bool,
+    can_launch_web_browser: bool,
+    program_data_path: String,
+    web_path: String,
+    items_by_name_path: String,
+    cache_path: String,
+    log_path: String,
+    internal_metadata_path: String,
+    transcoding_temp_path: String,
+    cast_receiver_applications: Vec<()>,
+    has_update_available: bool,
+    encoder_location: &'static str,
+    system_architecture: &'static str,
+}
+
+/// With a token: clients call it to check that their saved token still works.
+pub async fn get_system_info(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    // Paths are an administrator's business.
+    let path = |p: &std::path::Path| {
+        if auth.is_admin() {
+            p.display().to_string()
+        } else {
+            String::new()
+        }
+    };
+    let data = &state.config.data_dir;
+    json(
+        &req,
+        &SystemInfo {
+            public: public_info(&req, &state),
+            operating_system_display_name: std::env::consts::OS,
+            has_pending_restart: false,
+            is_shutting_down: false,
+            supports_library_monitor: true,
+            web_socket_port_number: state.config.server.port,
+            completed_installations: Vec::new(),
+            can_self_restart: false,
+            can_launch_web_browser: false,
+            program_data_path: path(data),
+            web_path: String::new(),
+            items_by_name_path: path(data),
+            cache_path: path(data),
+            log_path: path(data),
+            internal_metadata_path: path(data),
+            transcoding_temp_path: path(&data.join("transcodes")),
+            cast_receiver_applications: Vec::new(),
+            has_update_available: false,
+            encoder_location: "System",
+            system_architecture: std::env::consts::ARCH,
+        },
+    )
+}
+
+pub async fn get_ping_system() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json; charset=utf-8")
+        .body("\"Jellyfin Server\"")
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointInfo {
+    is_local: bool,
+    is_in_network: bool,
+}
+
+/// jellyfin-web refuses to start playback when this fails.
+pub async fn get_endpoint_info(req: HttpRequest, _auth: JfAuth) -> HttpResponse {
+    let local = req
+        .peer_addr()
+        .map(|a| {
+            let ip = a.ip();
+            ip.is_loopback()
+                || match ip {
+                    std::net::IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
+                    std::net::IpAddr::V6(v6) => v6.is_unique_local() || v6.is_unicast_link_local(),
+                }
+        })
+        .unwrap_or(false);
+    json(
+        &req,
+        &EndpointInfo {
+            is_local: local,
+            is_in_network: local,
+        },
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BrandingOptions {
+    login_disclaimer: String,
+    custom_css: String,
+    splashscreen_enabled: bool,
+}
+
+pub async fn get_branding_options(req: HttpRequest) -> HttpResponse {
+    json(
+        &req,
+        &BrandingOptions {
+            login_disclaimer: String::new(),
+            custom_css: String::new(),
+            splashscreen_enabled: false,
+        },
+    )
+}
+
+pub async fn get_branding_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .body("")
+}
+
+/// Kinora has no Quick Connect (yet): `false`, as a Jellyfin server with it disabled.
+pub async fn get_quick_connect_enabled() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json; charset=utf-8")
+        .body("false")
+}
+
+/// Routes Kinora does not serve answer as an empty Jellyfin server would.
+pub async fn not_found() -> Result<HttpResponse, JfError> {
+    Err(JfError::NotFound)
+}
