@@ -311,3 +311,235 @@ pub async fn set_runtime(
     .await?;
     Ok(())
 }
+
+pub async fn get_many(c: &Catalog, ids: &[String]) -> Result<Vec<Item>, CatalogError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            item::Entity::find()
+                .filter(item::Column::Id.is_in(chunk.iter().cloned()))
+                .all(&c.read)
+                .await?
+                .into_iter()
+                .map(to_domain),
+        );
+    }
+    Ok(out)
+}
+
+/// Listed children of containers (extras are counted separately): parent id → count.
+pub async fn child_counts(
+    c: &Catalog,
+    parent_ids: &[String],
+) -> Result<std::collections::HashMap<String, i64>, CatalogError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in parent_ids.chunks(500) {
+        let rows: Vec<(Option<String>, i64)> = item::Entity::find()
+            .select_only()
+            .column(item::Column::ParentId)
+            .column_as(item::Column::Id.count(), "n")
+            .filter(item::Column::ParentId.is_in(chunk.iter().cloned()))
+            .filter(item::Column::Missing.eq(false))
+            .filter(item::Column::Kind.ne(ItemKind::Extra.as_str()))
+            .group_by(item::Column::ParentId)
+            .into_tuple()
+            .all(&c.read)
+            .await?;
+        for (parent, n) in rows {
+            if let Some(p) = parent {
+                out.insert(p, n);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Listed extras of owners: owner id → (trailers, other extras).
+pub async fn extras_of(c: &Catalog, owner_ids: &[String]) -> Result<Vec<Item>, CatalogError> {
+    let mut out = Vec::new();
+    for chunk in owner_ids.chunks(500) {
+        out.extend(
+            item::Entity::find()
+                .filter(item::Column::OwnerId.is_in(chunk.iter().cloned()))
+                .filter(item::Column::Kind.eq(ItemKind::Extra.as_str()))
+                .filter(item::Column::Missing.eq(false))
+                .order_by_asc(item::Column::SortName)
+                .all(&c.read)
+                .await?
+                .into_iter()
+                .map(to_domain),
+        );
+    }
+    Ok(out)
+}
+
+/// Sort fields Jellyfin clients ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrowseSort {
+    SortName,
+    ProductionYear,
+    DateCreated,
+    DatePlayed,
+    IndexNumber,
+    Random,
+}
+
+/// A Jellyfin-style listing: the filters clients send, per user.
+#[derive(Debug, Clone, Default)]
+pub struct BrowseQuery {
+    pub user_id: String,
+    pub library_ids: Vec<String>,
+    pub parent_id: Option<String>,
+    /// With a parent: its direct children, or (recursive) everything below it.
+    pub recursive: bool,
+    pub kinds: Vec<ItemKind>,
+    pub exclude_kinds: Vec<ItemKind>,
+    pub ids: Vec<String>,
+    pub search: Option<String>,
+    pub years: Vec<i32>,
+    pub is_played: Option<bool>,
+    pub is_favorite: Option<bool>,
+    pub is_resumable: bool,
+    pub sort: Vec<(BrowseSort, bool)>,
+    pub offset: u64,
+    pub limit: Option<u64>,
+}
+
+/// Runs a browse query: (page, total). Missing items are never returned.
+pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), CatalogError> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let bind = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
+        values.push(v);
+        format!("${}", values.len())
+    };
+    let user = bind(q.user_id.clone().into(), &mut values);
+    let mut clauses = vec!["i.missing = FALSE".to_string()];
+    if !q.library_ids.is_empty() {
+        let list: Vec<String> = q
+            .library_ids
+            .iter()
+            .map(|l| bind(l.clone().into(), &mut values))
+            .collect();
+        clauses.push(format!("i.library_id IN ({})", list.join(", ")));
+    }
+    if let Some(parent) = &q.parent_id {
+        let p = bind(parent.clone().into(), &mut values);
+        if q.recursive {
+            // Up to three levels below (series → season → episode), or the whole library
+            // when the parent is a library root.
+            clauses.push(format!(
+                "(i.parent_id = {p} OR i.parent_id IN (SELECT id FROM items WHERE parent_id = {p}) \
+                  OR i.parent_id IN (SELECT id FROM items WHERE parent_id IN (SELECT id FROM items WHERE parent_id = {p})) \
+                  OR i.owner_id = {p})"
+            ));
+        } else {
+            clauses.push(format!("(i.parent_id = {p} AND i.kind <> 'extra')"));
+        }
+    }
+    if !q.kinds.is_empty() {
+        let list: Vec<String> = q
+            .kinds
+            .iter()
+            .map(|k| bind(k.as_str().into(), &mut values))
+            .collect();
+        clauses.push(format!("i.kind IN ({})", list.join(", ")));
+    } else {
+        clauses.push("i.kind NOT IN ('folder', 'extra')".into());
+    }
+    if !q.exclude_kinds.is_empty() {
+        let list: Vec<String> = q
+            .exclude_kinds
+            .iter()
+            .map(|k| bind(k.as_str().into(), &mut values))
+            .collect();
+        clauses.push(format!("i.kind NOT IN ({})", list.join(", ")));
+    }
+    if !q.ids.is_empty() {
+        let list: Vec<String> = q
+            .ids
+            .iter()
+            .map(|k| bind(k.clone().into(), &mut values))
+            .collect();
+        clauses.push(format!("i.id IN ({})", list.join(", ")));
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let needle = format!(
+            "%{}%",
+            crate::naming::sort_key(text).replace(['%', '_'], "")
+        );
+        let n = bind(needle.into(), &mut values);
+        clauses.push(format!("i.sort_name LIKE {n}"));
+    }
+    if !q.years.is_empty() {
+        let list: Vec<String> = q
+            .years
+            .iter()
+            .map(|y| bind((*y).into(), &mut values))
+            .collect();
+        clauses.push(format!("i.year IN ({})", list.join(", ")));
+    }
+    if let Some(played) = q.is_played {
+        let cond = format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.played = TRUE)");
+        clauses.push(if played { cond } else { format!("NOT {cond}") });
+    }
+    if let Some(fav) = q.is_favorite {
+        let cond = format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.is_favorite = TRUE)");
+        clauses.push(if fav { cond } else { format!("NOT {cond}") });
+    }
+    if q.is_resumable {
+        clauses.push(format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.playback_position_ticks > 0)"));
+    }
+    let where_sql = clauses.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) AS n FROM items i WHERE {where_sql}");
+    let backend = c.read.get_database_backend();
+    let total: i64 = match c
+        .read
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            &count_sql,
+            values.clone(),
+        ))
+        .await?
+    {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let mut order = Vec::new();
+    for (field, desc) in &q.sort {
+        let dir = if *desc { "DESC" } else { "ASC" };
+        order.push(match field {
+            BrowseSort::SortName => format!("i.sort_name {dir}"),
+            // Titles without a year last either way, as in the native API.
+            BrowseSort::ProductionYear => format!("CASE WHEN i.year IS NULL THEN 1 ELSE 0 END, i.year {dir}"),
+            BrowseSort::DateCreated => format!("i.created_at {dir}"),
+            BrowseSort::IndexNumber => format!("COALESCE(i.season_number, 0) {dir}, COALESCE(i.episode_number, 0) {dir}"),
+            BrowseSort::DatePlayed => format!(
+                "(SELECT COALESCE(MAX(d.last_played_at), 0) FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user}) {dir}"
+            ),
+            BrowseSort::Random => "RANDOM()".into(),
+        });
+    }
+    order.push("i.sort_name ASC".into());
+    order.push("i.id ASC".into());
+    let mut sql = format!(
+        "SELECT i.* FROM items i WHERE {where_sql} ORDER BY {}",
+        order.join(", ")
+    );
+    if let Some(limit) = q.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    } else if q.offset > 0 {
+        sql.push_str(" LIMIT 1000000");
+    }
+    if q.offset > 0 {
+        sql.push_str(&format!(" OFFSET {}", q.offset));
+    }
+    let rows = item::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, &sql, values))
+        .all(&c.read)
+        .await?;
+    Ok((
+        rows.into_iter().map(to_domain).collect(),
+        total.max(0) as u64,
+    ))
+}

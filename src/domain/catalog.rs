@@ -158,3 +158,14 @@ pub struct Device {
     pub capabilities_json: Option<String>,
     pub last_seen_at: i64,
 }
+
+/// One user's state for one item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserItemData {
+    pub played: bool,
+    /// 100 ns ticks, as Jellyfin clients report them.
+    pub playback_position_ticks: i64,
+    pub play_count: i32,
+    pub is_favorite: bool,
+    pub last_played_at: Option<i64>,
+}

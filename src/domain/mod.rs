@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod media_info;
+pub mod playstate;
 
-pub use catalog::{Device, Item, ItemKind, JobRecord, MediaFile, StoredStream, User};
+pub use catalog::{Device, Item, ItemKind, JobRecord, MediaFile, StoredStream, User, UserItemData};
 pub use media_info::{MediaInfo, StreamInfo, StreamKind};

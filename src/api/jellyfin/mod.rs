@@ -3,7 +3,12 @@
 
 pub mod auth;
 pub mod auth_header;
+pub mod browse;
+pub mod dto;
 pub mod ids;
+pub mod loader;
+pub mod playback;
+pub mod playstate;
 pub mod query;
 pub mod respond;
 pub mod system;
@@ -16,6 +21,8 @@ use actix_web::web;
 /// Registers every Jellyfin route. Paths are lower-case: the `wire` middleware lower-cases
 /// request paths before routing (clients send any casing).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    configure_library(cfg);
+    playback::configure_playback(cfg);
     cfg.route(
         "/system/info/public",
         web::get().to(system::get_public_system_info),
@@ -52,4 +59,136 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(users::post_capabilities),
     )
     .route("/sessions/logout", web::post().to(users::logout));
+}
+
+/// Browsing (current and legacy spellings share handlers) and play state.
+fn configure_library(cfg: &mut web::ServiceConfig) {
+    cfg.route("/userviews", web::get().to(browse::get_user_views));
+    cfg.route(
+        "/users/{user_id}/views",
+        web::get().to(browse::get_user_views_legacy),
+    );
+    cfg.route(
+        "/library/mediafolders",
+        web::get().to(browse::get_user_views),
+    );
+    cfg.route("/items", web::get().to(browse::get_items));
+    cfg.route(
+        "/users/{user_id}/items",
+        web::get().to(browse::get_items_legacy),
+    );
+    cfg.route("/items/root", web::get().to(browse::get_root));
+    cfg.route(
+        "/users/{user_id}/items/root",
+        web::get().to(browse::get_root_legacy),
+    );
+    cfg.route("/useritems/resume", web::get().to(browse::get_resume_items));
+    cfg.route(
+        "/users/{user_id}/items/resume",
+        web::get().to(browse::get_resume_items_legacy),
+    );
+    cfg.route("/items/latest", web::get().to(browse::get_latest_media));
+    cfg.route(
+        "/users/{user_id}/items/latest",
+        web::get().to(browse::get_latest_media_legacy),
+    );
+    cfg.route("/items/filters", web::get().to(browse::get_query_filters));
+    cfg.route("/items/filters2", web::get().to(browse::get_query_filters));
+    cfg.route("/items/counts", web::get().to(browse::get_item_counts));
+    cfg.route("/items/{item_id}", web::get().to(browse::get_item));
+    cfg.route(
+        "/users/{user_id}/items/{item_id}",
+        web::get().to(browse::get_item_legacy),
+    );
+    cfg.route(
+        "/items/{item_id}/specialfeatures",
+        web::get().to(browse::get_special_features),
+    );
+    cfg.route(
+        "/items/{item_id}/localtrailers",
+        web::get().to(browse::get_local_trailers),
+    );
+    cfg.route(
+        "/users/{user_id}/items/{item_id}/specialfeatures",
+        web::get().to(browse::get_special_features_legacy),
+    );
+    cfg.route(
+        "/users/{user_id}/items/{item_id}/localtrailers",
+        web::get().to(browse::get_local_trailers_legacy),
+    );
+    for empty in [
+        "/items/{item_id}/similar",
+        "/items/{item_id}/intros",
+        "/users/{user_id}/items/{item_id}/intros",
+        "/videos/{item_id}/additionalparts",
+        "/mediasegments/{item_id}",
+        "/genres",
+        "/persons",
+        "/studios",
+        "/artists",
+    ] {
+        cfg.route(empty, web::get().to(browse::empty_result));
+    }
+    cfg.route("/shows/nextup", web::get().to(browse::get_next_up));
+    cfg.route(
+        "/shows/{series_id}/seasons",
+        web::get().to(browse::get_seasons),
+    );
+    cfg.route(
+        "/shows/{series_id}/episodes",
+        web::get().to(browse::get_episodes),
+    );
+    cfg.route(
+        "/displaypreferences/{id}",
+        web::get().to(browse::get_display_preferences),
+    );
+    cfg.route(
+        "/displaypreferences/{id}",
+        web::post().to(browse::post_display_preferences),
+    );
+    cfg.route(
+        "/userplayeditems/{item_id}",
+        web::post().to(playstate::mark_played),
+    );
+    cfg.route(
+        "/userplayeditems/{item_id}",
+        web::delete().to(playstate::mark_unplayed),
+    );
+    cfg.route(
+        "/userfavoriteitems/{item_id}",
+        web::post().to(playstate::mark_favorite),
+    );
+    cfg.route(
+        "/userfavoriteitems/{item_id}",
+        web::delete().to(playstate::unmark_favorite),
+    );
+    for legacy in [
+        "/users/{user_id}/playeditems/{item_id}",
+        "/users/{user_id}/favoriteitems/{item_id}",
+    ] {
+        cfg.route(legacy, web::post().to(playstate::legacy));
+        cfg.route(legacy, web::delete().to(playstate::legacy));
+    }
+    cfg.route(
+        "/useritems/{item_id}/userdata",
+        web::get().to(playstate::get_user_data),
+    );
+    cfg.route("/sessions/playing", web::post().to(playstate::playing));
+    cfg.route(
+        "/sessions/playing/progress",
+        web::post().to(playstate::progress),
+    );
+    cfg.route(
+        "/sessions/playing/stopped",
+        web::post().to(playstate::stopped),
+    );
+    cfg.route("/sessions/playing/ping", web::post().to(playstate::ping));
+    cfg.route(
+        "/library/refresh",
+        web::post().to(playstate::refresh_library),
+    );
+    cfg.route(
+        "/library/media/updated",
+        web::post().to(playstate::refresh_library),
+    );
 }

@@ -1,0 +1,201 @@
+//! Play state: played/unplayed, favourites, and playback reports (start, progress, stop), in
+//! new and legacy routes, with Jellyfin's resume rules (`domain::playstate`).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use super::auth::JfAuth;
+use super::browse::check_path_user;
+use super::dto::user_data_dto;
+use super::ids::from_wire;
+use super::query::JfQuery;
+use super::respond::{json, JfError};
+use super::wire_time::ms_to_ticks;
+use crate::api::AppState;
+use crate::db::{items, now_ms, user_data};
+use crate::domain::{playstate, Item};
+
+async fn listed_item(state: &AppState, raw: &str) -> Result<Item, JfError> {
+    let id = from_wire(raw).ok_or(JfError::NotFound)?;
+    items::get(&state.catalog, &id)
+        .await?
+        .filter(|i| !i.missing)
+        .ok_or(JfError::NotFound)
+}
+
+/// Changes one user's data for one item and answers the new `UserItemDataDto`.
+async fn change(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &JfAuth,
+    raw_item: &str,
+    apply: impl FnOnce(&mut crate::domain::UserItemData),
+) -> Result<HttpResponse, JfError> {
+    let item = listed_item(state, raw_item).await?;
+    let mut data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;
+    apply(&mut data);
+    user_data::save(&state.catalog, auth.user_id(), &item.id, &data).await?;
+    Ok(json(req, &user_data_dto(&item, &data, None)))
+}
+
+fn date_played(req: &HttpRequest) -> i64 {
+    // `datePlayed` is an ISO date; Kinora records "now" when it is absent or unreadable.
+    let _ = JfQuery::parse(req.query_string()).get("DatePlayed");
+    now_ms()
+}
+
+pub async fn mark_played(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    let at = date_played(&req);
+    change(&req, &state, &auth, &path, |d| {
+        playstate::mark_played(d, at)
+    })
+    .await
+}
+
+pub async fn mark_unplayed(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    change(&req, &state, &auth, &path, playstate::mark_unplayed).await
+}
+
+pub async fn mark_favorite(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    change(&req, &state, &auth, &path, |d| d.is_favorite = true).await
+}
+
+pub async fn unmark_favorite(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    change(&req, &state, &auth, &path, |d| d.is_favorite = false).await
+}
+
+/// `/Users/{userId}/PlayedItems/{itemId}` and friends: the same handlers, user from the path.
+pub async fn legacy(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, JfError> {
+    let (user, item) = path.into_inner();
+    check_path_user(&auth, &user)?;
+    let method = req.method().clone();
+    let is_favorite = req.path().contains("/favoriteitems/");
+    let item = web::Path::from(item);
+    match (is_favorite, method == actix_web::http::Method::DELETE) {
+        (false, false) => mark_played(req, auth, state, item).await,
+        (false, true) => mark_unplayed(req, auth, state, item).await,
+        (true, false) => mark_favorite(req, auth, state, item).await,
+        (true, true) => unmark_favorite(req, auth, state, item).await,
+    }
+}
+
+pub async fn get_user_data(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    let item = listed_item(&state, &path).await?;
+    let data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;
+    Ok(json(&req, &user_data_dto(&item, &data, None)))
+}
+
+fn body_field<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
+    body.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+enum Report {
+    Start,
+    Progress,
+    Stop,
+}
+
+async fn report(
+    state: &AppState,
+    auth: &JfAuth,
+    body: &[u8],
+    kind: Report,
+) -> Result<HttpResponse, JfError> {
+    let body: Value = serde_json::from_slice(body)
+        .map_err(|e| JfError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let raw_id = body_field(&body, "ItemId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| JfError::BadRequest("ItemId is required".into()))?;
+    let item = listed_item(state, raw_id).await?;
+    let position = body_field(&body, "PositionTicks")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+    let runtime = item.runtime_ms.map(ms_to_ticks);
+    let now = now_ms();
+    let mut data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;
+    match kind {
+        Report::Start => playstate::on_start(&mut data, now),
+        Report::Progress => match position {
+            Some(p) => playstate::on_progress(&mut data, p, runtime, now),
+            None => data.last_played_at = Some(now),
+        },
+        Report::Stop => playstate::on_stop(&mut data, position, runtime, now),
+    }
+    user_data::save(&state.catalog, auth.user_id(), &item.id, &data).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn playing(
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, JfError> {
+    report(&state, &auth, &body, Report::Start).await
+}
+
+pub async fn progress(
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, JfError> {
+    report(&state, &auth, &body, Report::Progress).await
+}
+
+pub async fn stopped(
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, JfError> {
+    report(&state, &auth, &body, Report::Stop).await
+}
+
+pub async fn ping(_auth: JfAuth) -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// What Sonarr and Radarr call after an import: a rescan in the background.
+pub async fn refresh_library(
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    if !auth.is_admin() {
+        return Err(JfError::Forbidden);
+    }
+    let scanner = state.scanner.clone();
+    tokio::spawn(async move {
+        scanner.scan_all().await;
+    });
+    Ok(HttpResponse::NoContent().finish())
+}
