@@ -33,6 +33,13 @@ pub async fn run(p: &Pipeline, library_id: &str) -> Result<(), JobError> {
         if batch.is_empty() {
             break;
         }
+        // Titles before their extras, so an extra finds its owner in the same batch.
+        let mut batch = batch;
+        batch.sort_by_key(|f| {
+            let rel = path_from_bytes(&f.path_raw);
+            let rel = rel.strip_prefix(&lib.path).unwrap_or(&rel).to_path_buf();
+            naming::parse_path(&rel, lib.kind).kind == ParsedKind::Extra
+        });
         let paths: Vec<_> = batch.iter().map(|f| path_from_bytes(&f.path_raw)).collect();
         let prints = tokio::task::spawn_blocking(move || {
             paths.iter().map(|p| fingerprint(p)).collect::<Vec<_>>()
@@ -306,6 +313,7 @@ async fn find_or_create_item<C: ConnectionTrait>(
                 },
             )
             .await?;
+            adopt_orphan_extras(db, lib, &created.id, folder).await?;
             Ok(created.id)
         }
         ParsedKind::Episode => {
@@ -411,6 +419,36 @@ async fn find_or_create_item<C: ConnectionTrait>(
             Ok(created.id)
         }
     }
+}
+
+/// Extras identified before their title (files are identified in no particular order) are
+/// attached once the title exists: those in its folder or below it.
+async fn adopt_orphan_extras<C: ConnectionTrait>(
+    db: &C,
+    lib: &Library,
+    owner_id: &str,
+    folder: &str,
+) -> Result<(), CatalogError> {
+    if folder.is_empty() {
+        return Ok(());
+    }
+    let below = format!("{}/%", folder.replace(['%', '_'], ""));
+    execute_on(
+        db,
+        "UPDATE items SET owner_id = $1, parent_id = $2, updated_at = $3 \
+         WHERE library_id = $4 AND kind = 'extra' AND owner_id IS NULL \
+           AND (folder = $5 OR folder LIKE $6)",
+        vec![
+            owner_id.into(),
+            owner_id.into(),
+            now_ms().into(),
+            lib.id.clone().into(),
+            folder.into(),
+            below.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The title an extra belongs to: the movie (or video) in the owner folder, else the series

@@ -16,13 +16,15 @@ use crate::domain::{Item, ItemKind};
 
 /// The legacy `/Users/{userId}/…` routes take the user from the path: it must be the caller
 /// (or any existing user for an administrator); otherwise 404, as Jellyfin answers.
-pub fn check_path_user(auth: &JfAuth, raw: &str) -> Result<(), JfError> {
+pub async fn check_path_user(state: &AppState, auth: &JfAuth, raw: &str) -> Result<(), JfError> {
     let id = from_wire(raw).ok_or(JfError::NotFound)?;
-    if id == auth.session.user.id || auth.is_admin() {
-        Ok(())
-    } else {
-        Err(JfError::NotFound)
+    if id == auth.session.user.id {
+        return Ok(());
     }
+    if auth.is_admin() && crate::db::users::get(&state.catalog, &id).await?.is_some() {
+        return Ok(());
+    }
+    Err(JfError::NotFound)
 }
 
 fn kind_from_jellyfin(name: &str) -> Option<Vec<ItemKind>> {
@@ -126,7 +128,7 @@ pub async fn get_user_views_legacy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    check_path_user(&auth, &path)?;
+    check_path_user(&state, &auth, &path).await?;
     get_user_views(req, auth, state).await
 }
 
@@ -231,7 +233,7 @@ pub async fn get_items_legacy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    check_path_user(&auth, &path)?;
+    check_path_user(&state, &auth, &path).await?;
     get_items(req, auth, state).await
 }
 
@@ -273,7 +275,7 @@ pub async fn get_item_legacy(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, JfError> {
     let (user, item) = path.into_inner();
-    check_path_user(&auth, &user)?;
+    check_path_user(&state, &auth, &user).await?;
     get_item(req, auth, state, web::Path::from(item)).await
 }
 
@@ -287,7 +289,7 @@ pub async fn get_root_legacy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    check_path_user(&auth, &path)?;
+    check_path_user(&state, &auth, &path).await?;
     Ok(get_root(req, auth, state).await)
 }
 
@@ -495,7 +497,7 @@ pub async fn get_resume_items_legacy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    check_path_user(&auth, &path)?;
+    check_path_user(&state, &auth, &path).await?;
     get_resume_items(req, auth, state).await
 }
 
@@ -552,7 +554,7 @@ pub async fn get_latest_media_legacy(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    check_path_user(&auth, &path)?;
+    check_path_user(&state, &auth, &path).await?;
     get_latest_media(req, auth, state).await
 }
 
@@ -596,7 +598,7 @@ pub async fn get_special_features_legacy(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, JfError> {
     let (user, item) = path.into_inner();
-    check_path_user(&auth, &user)?;
+    check_path_user(&state, &auth, &user).await?;
     Ok(json(&req, &extras(&state, &auth, &item, false).await?))
 }
 
@@ -607,7 +609,7 @@ pub async fn get_local_trailers_legacy(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, JfError> {
     let (user, item) = path.into_inner();
-    check_path_user(&auth, &user)?;
+    check_path_user(&state, &auth, &user).await?;
     Ok(json(&req, &extras(&state, &auth, &item, true).await?))
 }
 

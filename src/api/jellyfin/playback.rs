@@ -1264,6 +1264,7 @@ async fn ensure_probed(
         }
     }
     state.jobs.notify();
+    tracing::debug!(item = %item_id, files = unprobed.len(), "waiting for a priority probe");
     let started = Instant::now();
     loop {
         tokio::time::sleep(PROBE_POLL).await;

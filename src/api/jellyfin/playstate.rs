@@ -92,7 +92,7 @@ pub async fn legacy(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, JfError> {
     let (user, item) = path.into_inner();
-    check_path_user(&auth, &user)?;
+    check_path_user(&state, &auth, &user).await?;
     let method = req.method().clone();
     let is_favorite = req.path().contains("/favoriteitems/");
     let item = web::Path::from(item);
