@@ -31,6 +31,8 @@ pub struct AppState {
     pub server_id: Arc<String>,
     /// Failed logins per user name, for rate limiting.
     pub login_failures: Arc<TtlCache<String, u32>>,
+    /// Messages for Jellyfin WebSocket clients (`UserDataChanged`…).
+    pub pushes: tokio::sync::broadcast::Sender<crate::api::jellyfin::socket::Push>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             session_cache: Arc::new(TtlCache::new(Duration::from_secs(10), 4096)),
             server_id: Arc::new(server_id),
             login_failures: Arc::new(TtlCache::new(Duration::from_secs(300), 4096)),
+            pushes: tokio::sync::broadcast::channel(256).0,
         }
     }
 }

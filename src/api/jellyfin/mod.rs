@@ -6,11 +6,13 @@ pub mod auth_header;
 pub mod browse;
 pub mod dto;
 pub mod ids;
+pub mod images;
 pub mod loader;
 pub mod playback;
 pub mod playstate;
 pub mod query;
 pub mod respond;
+pub mod socket;
 pub mod system;
 pub mod users;
 pub mod wire;
@@ -129,6 +131,27 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
     ] {
         cfg.route(empty, web::get().to(browse::empty_result));
     }
+    cfg.route(
+        "/items/{item_id}/images/{image_type}",
+        web::get().to(images::get_item_image),
+    );
+    cfg.route(
+        "/items/{item_id}/images/{image_type}",
+        web::head().to(images::get_item_image),
+    );
+    cfg.route(
+        "/items/{item_id}/images/{image_type}/{index}",
+        web::get().to(images::get_item_image_by_index),
+    );
+    cfg.route(
+        "/items/{item_id}/images/{image_type}/{index}",
+        web::head().to(images::get_item_image_by_index),
+    );
+    cfg.route("/socket", web::get().to(socket::socket));
+    cfg.route("/embywebsocket", web::get().to(socket::socket));
+    cfg.route("/", web::get().to(system::redirect_to_web));
+    cfg.route("/web", web::get().to(system::web_index));
+    cfg.route("/web/", web::get().to(system::web_index));
     cfg.route("/shows/nextup", web::get().to(browse::get_next_up));
     cfg.route(
         "/shows/{series_id}/seasons",

@@ -35,7 +35,9 @@ async fn change(
     let mut data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;
     apply(&mut data);
     user_data::save(&state.catalog, auth.user_id(), &item.id, &data).await?;
-    Ok(json(req, &user_data_dto(&item, &data, None)))
+    let dto = user_data_dto(&item, &data, None);
+    push_user_data(state, auth, &dto);
+    Ok(json(req, &dto))
 }
 
 fn date_played(req: &HttpRequest) -> i64 {
@@ -104,6 +106,20 @@ pub async fn legacy(
     }
 }
 
+/// Tells the user's other clients (and this one's socket) that an item's state changed.
+fn push_user_data(state: &AppState, auth: &JfAuth, dto: &super::dto::UserItemDataDto) {
+    let data = serde_json::json!({
+        "UserId": super::ids::to_wire(auth.user_id()),
+        "UserDataList": [dto],
+    });
+    // No receiver is not an error: nobody has a socket open.
+    let _ = state.pushes.send(super::socket::Push {
+        user_id: Some(auth.user_id().to_string()),
+        message_type: "UserDataChanged",
+        data,
+    });
+}
+
 pub async fn get_user_data(
     req: HttpRequest,
     auth: JfAuth,
@@ -154,6 +170,9 @@ async fn report(
         Report::Stop => playstate::on_stop(&mut data, position, runtime, now),
     }
     user_data::save(&state.catalog, auth.user_id(), &item.id, &data).await?;
+    if !matches!(kind, Report::Progress) {
+        push_user_data(state, auth, &user_data_dto(&item, &data, None));
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

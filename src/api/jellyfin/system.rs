@@ -183,3 +183,28 @@ pub async fn get_quick_connect_enabled() -> HttpResponse {
 pub async fn not_found() -> Result<HttpResponse, JfError> {
     Err(JfError::NotFound)
 }
+
+/// `/` leads to the web client, as on Jellyfin.
+pub async fn redirect_to_web() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, "web/"))
+        .finish()
+}
+
+/// Without a jellyfin-web bundle configured, `/web/` says what this server is and how to use it.
+pub async fn web_index(state: web::Data<AppState>) -> HttpResponse {
+    let name = html_escape(&state.config.server.name);
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{name}</title></head><body>\
+         <h1>{name}</h1><p>This is a Kinora media server. Connect a Jellyfin app (Jellyfin, Swiftfin, \
+         Infuse, Findroid, Kodi with the Jellyfin add-on) to this address. Scripts can use the \
+         native API at <code>/api/v1</code> (<a href=\"../api/v1/openapi.json\">OpenAPI</a>).</p></body></html>"
+    ))
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

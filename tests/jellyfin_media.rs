@@ -1,0 +1,175 @@
+//! Images (anonymous, resized in buckets, cached by tag), the `/socket` WebSocket (keep-alive,
+//! pushes), and the web entry points.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::media::video;
+use common::{lib, Instance, ADMIN_PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_socket_and_web() {
+    let media = tempfile::tempdir().unwrap();
+    video(&media.path().join("movies/Pic (2005)/Pic (2005).mkv"));
+    let inst = Instance::new(&[lib("Movies", &media.path().join("movies"), "movies")], "");
+    let server = inst.start();
+    server.wait_idle().await;
+    let c = &server.client;
+    let auth: Value = c
+        .post(server.url("/Users/AuthenticateByName"))
+        .header(
+            "Authorization",
+            r#"MediaBrowser Client="e2e", Device="t", DeviceId="media1", Version="1""#,
+        )
+        .json(&serde_json::json!({"Username": "admin", "Pw": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = auth["AccessToken"].as_str().unwrap().to_string();
+    let items: Value = c
+        .get(server.url("/Items?Recursive=true&IncludeItemTypes=Movie"))
+        .header("X-Emby-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let movie = &items["Items"][0];
+    let id = movie["Id"].as_str().unwrap().to_string();
+    let tag = movie["ImageTags"]["Primary"]
+        .as_str()
+        .expect("a keyframe thumbnail is the primary image")
+        .to_string();
+
+    // Images need no token; a request with the current tag is cacheable for good.
+    let img = c
+        .get(server.url(&format!("/Items/{id}/Images/Primary?tag={tag}&quality=90")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/jpeg");
+    assert!(img.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let full = img.bytes().await.unwrap();
+    assert_eq!(&full[..2], &[0xFF, 0xD8], "a JPEG");
+    let small = c
+        .get(server.url(&format!("/Items/{id}/Images/Primary?maxWidth=100")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    let small = small.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("small.jpg");
+    std::fs::write(&f, &small).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let width: i64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(width <= 160, "resized into the 160 px bucket, got {width}");
+    assert_eq!(
+        c.get(server.url(&format!("/Items/{id}/Images/Backdrop")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        c.get(server.url(&format!("/Items/{id}/Images/Primary/0")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // The socket: rejected without a token; keep-alive and pushes with one.
+    let ws_base = server.base.replace("http://", "ws://");
+    assert!(
+        tokio_tungstenite::connect_async(format!("{ws_base}/socket"))
+            .await
+            .is_err()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+        "{ws_base}/socket?api_key={token}&deviceId=media1"
+    ))
+    .await
+    .unwrap();
+    let first = next_json(&mut ws).await;
+    assert_eq!(first["MessageType"], "ForceKeepAlive");
+    assert_eq!(first["Data"], 60);
+    ws.send(Message::Text(r#"{"MessageType":"KeepAlive"}"#.into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["MessageType"], "KeepAlive");
+    let played = c
+        .post(server.url(&format!("/UserPlayedItems/{id}")))
+        .header("X-Emby-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(played.status(), 200);
+    let pushed = next_json(&mut ws).await;
+    assert_eq!(pushed["MessageType"], "UserDataChanged");
+    assert_eq!(pushed["Data"]["UserDataList"][0]["ItemId"], id.as_str());
+    assert_eq!(pushed["Data"]["UserDataList"][0]["Played"], true);
+
+    // `/` leads to the web client; without a bundle, /web/ explains the server.
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = no_redirect.get(server.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), 302);
+    assert_eq!(root.headers()["location"], "web/");
+    let page = c
+        .get(server.url("/web/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Jellyfin app"));
+}
