@@ -67,11 +67,7 @@ pub async fn socket(
                                 break;
                             }
                         }
-                        actix_ws::Message::Ping(bytes) => {
-                            if ws.pong(&bytes).await.is_err() {
-                                break;
-                            }
-                        }
+                        actix_ws::Message::Ping(bytes) if ws.pong(&bytes).await.is_err() => break,
                         actix_ws::Message::Close(_) => break,
                         _ => {}
                     }
