@@ -1322,3 +1322,59 @@ async fn item_listing_orders_the_same_on_every_backend() {
     }
     on_backends(true, case).await;
 }
+
+/// A handler in the middle of a write transaction while its lease is renewed: on SQLite the
+/// catalog has one write connection, so the renewal must not wait on the handler's future.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_renewal_does_not_deadlock_a_handler_holding_the_writer() {
+    struct HoldsWriter {
+        catalog: Catalog,
+        done: Arc<Mutex<bool>>,
+    }
+    #[async_trait::async_trait]
+    impl JobHandler for HoldsWriter {
+        async fn run(&self, _kind: &str, _payload: &serde_json::Value) -> Result<(), JobError> {
+            use sea_orm::TransactionTrait;
+            let txn = self
+                .catalog
+                .write
+                .begin()
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))?;
+            // Longer than a third of the lease: a renewal is due while the writer is held.
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
+            txn.execute_unprepared("UPDATE jobs SET updated_at = updated_at")
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))?;
+            txn.commit()
+                .await
+                .map_err(|e| JobError::retry(e.to_string()))?;
+            *self.done.lock().unwrap() = true;
+            Ok(())
+        }
+    }
+    async fn case(catalog: Catalog) {
+        let q = JobQueue::new(catalog.clone(), 3, Duration::from_secs(3));
+        q.enqueue(new_job("long-write", 0)).await.unwrap();
+        let done = Arc::new(Mutex::new(false));
+        let runner = JobRunner::start(
+            q.clone(),
+            Arc::new(HoldsWriter {
+                catalog: catalog.clone(),
+                done: done.clone(),
+            }),
+            1,
+        );
+        let started = Instant::now();
+        while !*done.lock().unwrap() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "handler deadlocked with the lease renewal"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        runner.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(job_row(&catalog, "long-write").await.state, "done");
+    }
+    on_both_backends(case).await;
+}

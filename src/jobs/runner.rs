@@ -136,21 +136,26 @@ async fn run_one_in_span(queue: &JobQueue, handler: &dyn JobHandler, owner: &str
         serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
     // Renew the lease while the handler runs, so a long probe is not taken over by another
     // worker; if the lease is lost, the other worker's result wins (handlers are idempotent).
-    let renew_every = queue.lease() / 3;
-    let work = handler.run(&job.kind, &payload);
-    tokio::pin!(work);
-    let result = loop {
-        tokio::select! {
-            r = &mut work => break r,
-            _ = tokio::time::sleep(renew_every) => {
-                match queue.renew(job.id, owner).await {
+    // The renewal runs as its own task: awaiting it between polls of the handler would
+    // deadlock when the handler holds the catalog's single write connection mid-transaction.
+    let renewer = {
+        let queue = queue.clone();
+        let owner = owner.to_string();
+        let id = job.id;
+        let every = queue.lease() / 3;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match queue.renew(id, &owner).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!("lost the lease of a running job"),
                     Err(e) => tracing::warn!(error = %e, "cannot renew job lease"),
                 }
             }
-        }
+        })
     };
+    let result = handler.run(&job.kind, &payload).await;
+    renewer.abort();
     let recorded = match result {
         Ok(()) => queue.complete(job.id, owner).await.map(|_| JobState::Done),
         Err(e) => {
