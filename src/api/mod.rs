@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod error;
 pub mod hot_cache;
+pub mod item_stream;
 pub mod jellyfin;
 pub mod native;
 pub mod state;

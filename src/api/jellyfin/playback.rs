@@ -38,11 +38,12 @@ use super::ids::{from_wire, to_wire};
 use super::query::JfQuery;
 use super::respond::{json, JfError};
 use super::wire_time::ms_to_ticks;
+use crate::api::item_stream::ItemStreamError;
 use crate::api::AppState;
 use crate::db::items;
 use crate::db::media_files::{self, probe_state, state};
 use crate::domain::{Item, MediaFile, StoredStream, StreamInfo, StreamKind};
-use crate::media::direct_play::{self, ServeOptions};
+use crate::media::direct_play::DirectPlayError;
 
 /// How long `PlaybackInfo` waits for a priority probe of a never-probed file.
 const PROBE_WAIT: Duration = Duration::from_secs(10);
@@ -1384,69 +1385,13 @@ async fn stream(
     if query.bool("static") != Some(true) {
         tracing::debug!(item = %item_id, "non-static stream requested; serving the file as-is");
     }
-    let key = (item_id.clone(), wanted.clone());
-    let cached = state.stream_cache.get(&key);
-    let from_cache = cached.is_some();
-    let path = match cached {
-        Some(p) => p,
-        None => playable_path(state, &item_id, wanted.as_deref()).await?,
-    };
-    match serve(req, &path).await {
-        // The file moved since it was cached: look it up again once.
-        Err(direct_play::DirectPlayError::NotFound(_)) if from_cache => {
-            state.stream_cache.remove(&key);
-            let fresh = playable_path(state, &item_id, wanted.as_deref()).await?;
-            let res = serve(req, &fresh).await.map_err(stream_error)?;
-            state.stream_cache.insert(key, fresh);
-            Ok(res)
-        }
-        Ok(res) => {
-            if !from_cache {
-                state.stream_cache.insert(key, path);
-            }
-            Ok(res)
-        }
-        Err(e) => Err(stream_error(e)),
-    }
-}
-
-/// The requested file of the item, else its first active file.
-async fn playable_path(
-    state: &AppState,
-    item_id: &str,
-    wanted: Option<&str>,
-) -> Result<std::path::PathBuf, JfError> {
-    active_files(state, item_id)
-        .await?
-        .into_iter()
-        .find(|f| wanted.is_none_or(|w| w == f.id))
-        .map(|f| f.path)
-        .ok_or(JfError::NotFound)
-}
-
-async fn serve(
-    req: &HttpRequest,
-    path: &std::path::Path,
-) -> Result<HttpResponse, direct_play::DirectPlayError> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    direct_play::serve_file(
-        req,
-        path,
-        &ServeOptions {
-            content_type: direct_play::content_type_for_extension(&ext),
-        },
-    )
-    .await
-}
-
-fn stream_error(e: direct_play::DirectPlayError) -> JfError {
-    match e {
-        direct_play::DirectPlayError::NotFound(_) => JfError::NotFound,
-        other => JfError::Internal(other.to_string()),
-    }
+    crate::api::item_stream::serve_item_file(req, state, &item_id, wanted.as_deref())
+        .await
+        .map_err(|e| match e {
+            ItemStreamError::NoPlayableFile(_)
+            | ItemStreamError::File(DirectPlayError::NotFound(_)) => JfError::NotFound,
+            other => JfError::Internal(other.to_string()),
+        })
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@ use serde::Deserialize;
 
 use super::dto::{parse_id, FileDto, ItemDetailDto, ItemDto, JobDto, StreamDto};
 use super::ApiKeyAuth;
+use crate::api::item_stream::ItemStreamError;
 use crate::api::{ApiError, AppState};
 use crate::db::items::{self, ItemKind, ItemQuery, ItemSort};
-use crate::db::media_files::{self, state};
-use crate::media::direct_play::{self, ServeOptions};
+use crate::db::media_files;
+use crate::media::direct_play::DirectPlayError;
 
 const MAX_LIMIT: u64 = 500;
 
@@ -149,72 +150,14 @@ pub async fn stream_item(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let wanted = params.file.as_deref().map(parse_id).transpose()?;
-    let key = (id.clone(), wanted.clone());
-    let cached = state.stream_cache.get(&key);
-    let from_cache = cached.is_some();
-    let path = match cached {
-        Some(p) => p,
-        None => playable_path(&state, &id, wanted.as_deref()).await?,
-    };
-    match serve(&req, &path).await {
-        // The file moved since it was cached: look it up again once.
-        Err(direct_play::DirectPlayError::NotFound(_)) if from_cache => {
-            state.stream_cache.remove(&key);
-            let fresh = playable_path(&state, &id, wanted.as_deref()).await?;
-            let res = serve(&req, &fresh)
-                .await
-                .map_err(|e| stream_error(&id, e))?;
-            state.stream_cache.insert(key, fresh);
-            Ok(res)
-        }
-        Ok(res) => {
-            if !from_cache {
-                state.stream_cache.insert(key, path);
+    crate::api::item_stream::serve_item_file(&req, &state, &id, wanted.as_deref())
+        .await
+        .map_err(|e| match e {
+            ItemStreamError::NoPlayableFile(_)
+            | ItemStreamError::File(DirectPlayError::NotFound(_)) => {
+                ApiError::NotFound(format!("no playable file for item {id}"))
             }
-            Ok(res)
-        }
-        Err(e) => Err(stream_error(&id, e)),
-    }
-}
-
-/// The file that plays for an item: the requested one, else its first active file.
-async fn playable_path(
-    state: &AppState,
-    id: &str,
-    wanted: Option<&str>,
-) -> Result<std::path::PathBuf, ApiError> {
-    let files = media_files::for_items(&state.catalog, &[id.to_string()]).await?;
-    files
-        .into_iter()
-        .filter(|f| f.state == state::ACTIVE)
-        .find(|f| wanted.is_none_or(|w| w == f.id))
-        .map(|f| f.path)
-        .ok_or_else(|| ApiError::NotFound(format!("no playable file for item {id}")))
-}
-
-async fn serve(
-    req: &HttpRequest,
-    path: &std::path::Path,
-) -> Result<HttpResponse, direct_play::DirectPlayError> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    direct_play::serve_file(
-        req,
-        path,
-        &ServeOptions {
-            content_type: direct_play::content_type_for_extension(&ext),
-        },
-    )
-    .await
-}
-
-fn stream_error(id: &str, e: direct_play::DirectPlayError) -> ApiError {
-    match e {
-        direct_play::DirectPlayError::NotFound(_) => {
-            ApiError::NotFound(format!("the file of item {id} is not available"))
-        }
-        other => ApiError::Internal(other.to_string()),
-    }
+            ItemStreamError::Catalog(c) => c.into(),
+            other => ApiError::Internal(other.to_string()),
+        })
 }
