@@ -21,6 +21,7 @@ use crate::workers::Pipeline;
 pub const LOCK_FILE: &str = "server.lock";
 pub const PORT_FILE: &str = "server.port";
 pub const CONTROL_TOKEN_FILE: &str = "control.token";
+pub const DISCOVERY_PORT_FILE: &str = "discovery.port";
 
 /// Everything a running Kinora holds, whether it serves HTTP or only scans.
 pub struct Core {
@@ -173,6 +174,7 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
+    let state_for_discovery = (state.server_id.to_string(), config.server.name.clone());
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -189,17 +191,55 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         server = server.workers(config.server.workers);
     }
     let server = server.run();
+    let discovery = start_discovery(&config, &state_for_discovery, addr.port()).await;
     write_private(&config.data_dir.join(PORT_FILE), &addr.port().to_string())?;
     tracing::info!("listening on http://{addr}");
     server.await.context("HTTP server failed")?;
 
     tracing::info!("shutting down");
     periodic.abort();
+    if let Some(d) = discovery {
+        d.abort();
+    }
     drop(watcher);
     runner.shutdown(Duration::from_secs(5)).await;
     let _ = std::fs::remove_file(config.data_dir.join(PORT_FILE));
     core.catalog.close().await;
     Ok(())
+}
+
+/// Answers Jellyfin client discovery on UDP; a port already taken is logged, not fatal.
+async fn start_discovery(
+    config: &Config,
+    identity: &(String, String),
+    http_port: u16,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if !config.server.discovery {
+        return None;
+    }
+    let bind = (config.server.bind.as_str(), config.server.discovery_port);
+    let socket = match tokio::net::UdpSocket::bind(bind).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(port = config.server.discovery_port, error = %e, "client discovery disabled: cannot bind its UDP port");
+            return None;
+        }
+    };
+    if let Ok(local) = socket.local_addr() {
+        let _ = write_private(
+            &config.data_dir.join(DISCOVERY_PORT_FILE),
+            &local.port().to_string(),
+        );
+        tracing::info!(port = local.port(), "answering Jellyfin client discovery");
+    }
+    let identity = api::jellyfin::discovery::Identity {
+        server_id: identity.0.clone(),
+        name: identity.1.clone(),
+        http_port,
+    };
+    Some(tokio::spawn(api::jellyfin::discovery::serve(
+        socket, identity,
+    )))
 }
 
 fn spawn_periodic_scan(scanner: Scanner, interval_secs: u64) -> tokio::task::JoinHandle<()> {

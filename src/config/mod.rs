@@ -64,6 +64,11 @@ pub struct ServerConfig {
     pub port: u16,
     /// HTTP worker threads; 0 = one per core.
     pub workers: usize,
+    /// UDP port answering Jellyfin client discovery ("who is JellyfinServer?"); 7359 is
+    /// Jellyfin's; 0 picks a free one.
+    pub discovery_port: u16,
+    /// Answer discovery at all.
+    pub discovery: bool,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +78,8 @@ impl Default for ServerConfig {
             bind: "0.0.0.0".into(),
             port: 8096,
             workers: 0,
+            discovery_port: 7359,
+            discovery: true,
         }
     }
 }

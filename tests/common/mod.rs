@@ -39,7 +39,7 @@ impl Instance {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("data");
         let mut toml = format!(
-            "data_dir = {:?}\n[server]\nbind = \"127.0.0.1\"\nport = 0\n[scanner]\nstability_secs = 1\ndebounce_ms = 200\ninterval_secs = 0\n[jobs]\nlease_secs = 5\n{}\n",
+            "data_dir = {:?}\n[server]\nbind = \"127.0.0.1\"\nport = 0\ndiscovery_port = 0\n[scanner]\nstability_secs = 1\ndebounce_ms = 200\ninterval_secs = 0\n[jobs]\nlease_secs = 5\n{}\n",
             data_dir.display().to_string(),
             database_url
                 .as_ref()

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod auth_header;
 pub mod browse;
+pub mod discovery;
 pub mod dto;
 pub mod ids;
 pub mod images;
