@@ -300,3 +300,82 @@ async fn failed_logins_are_rate_limited() {
         "locked out for a while even with the right password"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_wizard_creates_the_first_admin_then_closes() {
+    let media = tempfile::tempdir().unwrap();
+    let inst = Instance::new(&[lib("Movies", media.path(), "movies")], "");
+    // No configured administrator: the wizard is open.
+    let server = inst.start_with(|cmd| {
+        cmd.env_remove("KINORA_ADMIN_USER")
+            .env_remove("KINORA_ADMIN_PASSWORD");
+    });
+    let c = &server.client;
+    let info: Value = c
+        .get(server.url("/System/Info/Public"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["StartupWizardCompleted"], false);
+    let conf: Value = c
+        .get(server.url("/Startup/Configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(conf["ServerName"], "Kinora");
+    assert_eq!(
+        c.get(server.url("/Startup/User"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let made = c
+        .post(server.url("/Startup/User"))
+        .json(&serde_json::json!({"Name": "owner", "Password": "s3cret-pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 204);
+    assert_eq!(
+        c.post(server.url("/Startup/Complete"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let info: Value = c
+        .get(server.url("/System/Info/Public"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["StartupWizardCompleted"], true);
+    // The new administrator logs in; the wizard is closed to everyone else.
+    let login = c
+        .post(server.url("/Users/AuthenticateByName"))
+        .json(&serde_json::json!({"Username": "owner", "Pw": "s3cret-pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let auth: Value = login.json().await.unwrap();
+    assert_eq!(auth["User"]["Policy"]["IsAdministrator"], true);
+    let again = c
+        .post(server.url("/Startup/User"))
+        .json(&serde_json::json!({"Name": "intruder", "Password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+}

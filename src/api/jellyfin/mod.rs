@@ -14,6 +14,7 @@ pub mod playstate;
 pub mod query;
 pub mod respond;
 pub mod socket;
+pub mod startup;
 pub mod system;
 pub mod users;
 pub mod wire;
@@ -147,6 +148,28 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/items/{item_id}/images/{image_type}/{index}",
         web::head().to(images::get_item_image_by_index),
+    );
+    cfg.route(
+        "/startup/configuration",
+        web::get().to(startup::get_startup_configuration),
+    );
+    cfg.route(
+        "/startup/configuration",
+        web::post().to(startup::update_startup_configuration),
+    );
+    cfg.route("/startup/user", web::get().to(startup::get_first_user));
+    cfg.route("/startup/firstuser", web::get().to(startup::get_first_user));
+    cfg.route(
+        "/startup/user",
+        web::post().to(startup::update_startup_user),
+    );
+    cfg.route(
+        "/startup/remoteaccess",
+        web::post().to(startup::complete_wizard),
+    );
+    cfg.route(
+        "/startup/complete",
+        web::post().to(startup::complete_wizard),
     );
     cfg.route("/socket", web::get().to(socket::socket));
     cfg.route("/embywebsocket", web::get().to(socket::socket));

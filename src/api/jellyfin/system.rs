@@ -41,7 +41,13 @@ pub fn public_info(req: &HttpRequest, state: &AppState) -> PublicSystemInfo {
 }
 
 pub async fn get_public_system_info(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    json(&req, &public_info(&req, &state))
+    let mut info = public_info(&req, &state);
+    // With no user yet, jellyfin-web runs the start-up wizard.
+    info.startup_wizard_completed = crate::db::users::count(&state.catalog)
+        .await
+        .map(|n| n > 0)
+        .unwrap_or(true);
+    json(&req, &info)
 }
 
 #[derive(Serialize)]
