@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_sort_name_bytewise;
+mod m0003_items_browse_index;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_sort_name_bytewise::Migration),
+            Box::new(m0003_items_browse_index::Migration),
         ]
     }
 }
