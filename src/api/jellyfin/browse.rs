@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::auth::JfAuth;
 use super::dto::{base_item, BaseItemDto, QueryResult};
 use super::ids::from_wire;
-use super::loader::context;
+use super::loader::{context, listed_item};
 use super::query::JfQuery;
 use super::respond::{json, JfError};
 use crate::api::AppState;
@@ -237,14 +237,6 @@ pub async fn get_items_legacy(
     get_items(req, auth, state).await
 }
 
-async fn one_item(state: &AppState, raw_id: &str) -> Result<Item, JfError> {
-    let id = from_wire(raw_id).ok_or(JfError::NotFound)?;
-    items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or(JfError::NotFound)
-}
-
 fn root_dto(state: &AppState) -> Value {
     serde_json::json!({
         "Name": "Media Folders", "ServerId": state.server_id.as_str(), "Id": root_id(state),
@@ -263,7 +255,7 @@ pub async fn get_item(
     if from_wire(&path).map(|p| p.replace('-', "")) == Some(root_id(&state)) {
         return Ok(json(&req, &root_dto(&state)));
     }
-    let item = one_item(&state, &path).await?;
+    let item = listed_item(&state, &path).await?;
     let dto = page_dtos(&state, &auth, std::slice::from_ref(&item), true).await?;
     Ok(json(&req, &dto.into_iter().next()))
 }
@@ -299,7 +291,7 @@ pub async fn get_seasons(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
-    let series = one_item(&state, &path).await?;
+    let series = listed_item(&state, &path).await?;
     if series.kind != ItemKind::Series {
         return Err(JfError::NotFound);
     }
@@ -329,7 +321,7 @@ pub async fn get_episodes(
     path: web::Path<String>,
 ) -> Result<HttpResponse, JfError> {
     let q = JfQuery::parse(req.query_string());
-    let series = one_item(&state, &path).await?;
+    let series = listed_item(&state, &path).await?;
     if series.kind != ItemKind::Series {
         return Err(JfError::NotFound);
     }
@@ -564,7 +556,7 @@ async fn extras(
     raw: &str,
     trailers: bool,
 ) -> Result<Vec<BaseItemDto>, JfError> {
-    let owner = one_item(state, raw).await?;
+    let owner = listed_item(state, raw).await?;
     let list: Vec<Item> = items::extras_of(&state.catalog, &[owner.id])
         .await?
         .into_iter()

@@ -8,11 +8,9 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::ids::from_wire;
 use super::query::JfQuery;
 use super::respond::JfError;
 use crate::api::AppState;
-use crate::db::items;
 
 /// Widths a resized image snaps up to.
 const BUCKETS: &[i64] = &[160, 320, 480, 640, 960, 1280, 1920];
@@ -104,11 +102,7 @@ async fn serve(
     if !image_type.eq_ignore_ascii_case("primary") && !image_type.eq_ignore_ascii_case("thumb") {
         return Err(JfError::NotFound);
     }
-    let id = from_wire(raw_id).ok_or(JfError::NotFound)?;
-    let item = items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or(JfError::NotFound)?;
+    let item = super::loader::listed_item(state, raw_id).await?;
     let (Some(source), Some(tag)) = (item.image_path.clone(), item.image_tag.clone()) else {
         return Err(JfError::NotFound);
     };

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::dto::{short_container, DtoContext, FileFacts};
+use super::ids::from_wire;
 use super::respond::JfError;
 use crate::api::AppState;
 use crate::db::media_files::state as file_state;
@@ -94,4 +95,13 @@ pub async fn context<'a>(
         }
     }
     Ok(ctx)
+}
+
+/// The item behind a wire id, if it exists and is listed (missing items answer 404 everywhere).
+pub async fn listed_item(state: &AppState, raw_id: &str) -> Result<Item, JfError> {
+    let id = from_wire(raw_id).ok_or(JfError::NotFound)?;
+    items::get(&state.catalog, &id)
+        .await?
+        .filter(|i| !i.missing)
+        .ok_or(JfError::NotFound)
 }

@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 use super::auth::JfAuth;
 use super::dto::short_container;
 use super::ids::{from_wire, to_wire};
+use super::query::body_field as field;
 use super::query::JfQuery;
 use super::respond::{json, JfError};
 use super::wire_time::ms_to_ticks;
@@ -137,15 +138,6 @@ pub struct ProfileCondition {
     pub property: String,
     pub value: String,
     pub is_required: bool,
-}
-
-/// A key of a JSON object, ignoring case (request bodies are read that way); null is absent.
-fn field<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
-    obj.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 /// Numbers may arrive as strings (`AllowReadingFromString`).

@@ -7,21 +7,14 @@ use serde_json::Value;
 use super::auth::JfAuth;
 use super::browse::check_path_user;
 use super::dto::user_data_dto;
-use super::ids::from_wire;
+use super::loader::listed_item;
+use super::query::body_field;
 use super::query::JfQuery;
 use super::respond::{json, JfError};
 use super::wire_time::ms_to_ticks;
 use crate::api::AppState;
-use crate::db::{items, now_ms, user_data};
-use crate::domain::{playstate, Item};
-
-async fn listed_item(state: &AppState, raw: &str) -> Result<Item, JfError> {
-    let id = from_wire(raw).ok_or(JfError::NotFound)?;
-    items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or(JfError::NotFound)
-}
+use crate::db::{now_ms, user_data};
+use crate::domain::playstate;
 
 /// Changes one user's data for one item and answers the new `UserItemDataDto`.
 async fn change(
@@ -129,13 +122,6 @@ pub async fn get_user_data(
     let item = listed_item(&state, &path).await?;
     let data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;
     Ok(json(&req, &user_data_dto(&item, &data, None)))
-}
-
-fn body_field<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
-    body.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
 }
 
 enum Report {

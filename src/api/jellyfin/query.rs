@@ -56,6 +56,16 @@ impl JfQuery {
     }
 }
 
+/// A key of a JSON request body, ignoring case (`Username`/`username`, `Pw`/`pw`: request
+/// bodies are read case-insensitively, as ASP.NET does); `null` counts as absent.
+pub fn body_field<'a>(body: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    body.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
 fn collect(raw: &str, out: &mut Vec<(String, String)>, depth: u8) {
     for part in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));

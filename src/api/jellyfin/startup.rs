@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
+use super::query::body_field;
 use super::respond::{json, JfError};
 use crate::api::AppState;
 use crate::db::users;
@@ -59,9 +60,8 @@ pub async fn update_startup_user(
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| JfError::BadRequest(format!("invalid JSON body: {e}")))?;
     let get = |k: &str| {
-        body.as_object()
-            .and_then(|o| o.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)))
-            .and_then(|(_, v)| v.as_str())
+        body_field(&body, k)
+            .and_then(Value::as_str)
             .map(str::to_string)
     };
     let name = get("Name")

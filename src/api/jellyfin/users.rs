@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::auth::{client_auth, JfAuth};
 use super::ids::{from_wire, to_wire};
+use super::query::body_field as field;
 use super::respond::{json, JfError};
 use super::wire_time::format_ms;
 use crate::api::AppState;
@@ -250,14 +251,6 @@ fn session_dto(state: &AppState, d: &Device, u: &User) -> SessionInfoDto {
 /// unless an administrator says so, and that setting does not exist yet).
 pub async fn get_public_users(req: HttpRequest) -> HttpResponse {
     json(&req, &Vec::<()>::new())
-}
-
-/// Reads a JSON body with case-insensitive keys (`Username`/`username`, `Pw`/`pw`).
-fn field<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
-    body.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
 }
 
 #[derive(Serialize)]
