@@ -104,6 +104,26 @@ async fn page_dtos(
     Ok(page.iter().map(|i| base_item(i, &ctx, user_data)).collect())
 }
 
+/// One page of a browse query as Jellyfin's `{Items, TotalRecordCount, StartIndex}`.
+async fn browse_response(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &JfAuth,
+    bq: &BrowseQuery,
+    with_user_data: bool,
+) -> Result<HttpResponse, JfError> {
+    let (page, total) = items::browse(&state.catalog, bq).await?;
+    let dtos = page_dtos(state, auth, &page, with_user_data).await?;
+    Ok(json(
+        req,
+        &QueryResult {
+            items: dtos,
+            total_record_count: total,
+            start_index: bq.offset,
+        },
+    ))
+}
+
 pub async fn get_user_views(
     req: HttpRequest,
     auth: JfAuth,
@@ -209,22 +229,14 @@ pub async fn get_items(
         return get_user_views(req, auth, state).await;
     }
     let bq = browse_query(&state, &auth, &q)?;
-    let (page, total) = items::browse(&state.catalog, &bq).await?;
-    let dtos = page_dtos(
+    browse_response(
+        &req,
         &state,
         &auth,
-        &page,
+        &bq,
         q.bool("EnableUserData").unwrap_or(true),
     )
-    .await?;
-    Ok(json(
-        &req,
-        &QueryResult {
-            items: dtos,
-            total_record_count: total,
-            start_index: bq.offset,
-        },
-    ))
+    .await
 }
 
 pub async fn get_items_legacy(
@@ -302,16 +314,7 @@ pub async fn get_seasons(
         sort: vec![(BrowseSort::IndexNumber, false)],
         ..BrowseQuery::default()
     };
-    let (page, total) = items::browse(&state.catalog, &bq).await?;
-    let dtos = page_dtos(&state, &auth, &page, true).await?;
-    Ok(json(
-        &req,
-        &QueryResult {
-            items: dtos,
-            total_record_count: total,
-            start_index: 0,
-        },
-    ))
+    browse_response(&req, &state, &auth, &bq, true).await
 }
 
 pub async fn get_episodes(
@@ -357,16 +360,7 @@ pub async fn get_episodes(
         bq.parent_id = Some(season.id);
         bq.recursive = false;
     }
-    let (page, total) = items::browse(&state.catalog, &bq).await?;
-    let dtos = page_dtos(&state, &auth, &page, true).await?;
-    Ok(json(
-        &req,
-        &QueryResult {
-            items: dtos,
-            total_record_count: total,
-            start_index: bq.offset,
-        },
-    ))
+    browse_response(&req, &state, &auth, &bq, true).await
 }
 
 /// Next up, Jellyfin's rule: per series, the first unplayed episode after the most recently
@@ -471,16 +465,7 @@ pub async fn get_resume_items(
         bq.kinds = vec![ItemKind::Movie, ItemKind::Episode, ItemKind::Video];
     }
     bq.sort = vec![(BrowseSort::DatePlayed, true)];
-    let (page, total) = items::browse(&state.catalog, &bq).await?;
-    let dtos = page_dtos(&state, &auth, &page, true).await?;
-    Ok(json(
-        &req,
-        &QueryResult {
-            items: dtos,
-            total_record_count: total,
-            start_index: bq.offset,
-        },
-    ))
+    browse_response(&req, &state, &auth, &bq, true).await
 }
 
 pub async fn get_resume_items_legacy(
