@@ -258,7 +258,12 @@ async fn playback_info_and_static_stream() {
         "{audio}"
     );
     let sub = &streams[2];
-    assert_eq!(sub["DeliveryMethod"], "Embed");
+    // The browser takes text subtitles as external WebVTT only.
+    assert_eq!(sub["DeliveryMethod"], "External");
+    assert!(sub["DeliveryUrl"]
+        .as_str()
+        .unwrap()
+        .ends_with("/Subtitles/2/0/Stream.vtt"));
     assert_eq!(sub["IsTextSubtitleStream"], true);
     assert_eq!(sub["SupportsExternalStream"], true);
     let default_sub = src["DefaultSubtitleStreamIndex"].as_i64().unwrap();
@@ -435,4 +440,168 @@ async fn playback_info_waits_for_the_probe() {
     assert_eq!(src["MediaStreams"][0]["Codec"], "h264", "{info}");
     assert_eq!(src["MediaStreams"][1]["Codec"], "aac", "{info}");
     assert!(src["RunTimeTicks"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitles_external_and_embedded() {
+    let media = tempfile::tempdir().unwrap();
+    let root = media.path().join("movies");
+    let mkv = root.join("Subbed Test (2003)/Subbed Test (2003).mkv");
+    hevc_ac3_srt_mkv(&mkv);
+    let dir = mkv.parent().unwrap();
+    let en_srt = dir.join("Subbed Test (2003).en.srt");
+    std::fs::write(
+        &en_srt,
+        "1\n00:00:00,100 --> 00:00:00,800\nAn external line\n\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Subbed Test (2003).fr.forced.vtt"),
+        "WEBVTT\n\n00:00.100 --> 00:00.800\nUne ligne\n",
+    )
+    .unwrap();
+    // Another title's subtitle in the same folder is not this movie's.
+    std::fs::write(
+        dir.join("Other (2003).srt"),
+        "1\n00:00:00,000 --> 00:00:01,000\nx\n",
+    )
+    .unwrap();
+
+    let inst = Instance::new(&[lib("Movies", &root, "movies")], "");
+    let server = inst.start();
+    server.wait_idle().await;
+    let token = login(&server).await;
+    let movies = server.items("movie").await;
+    assert_eq!(movies.len(), 1, "{movies:?}");
+    let id = wire_id(&movies[0]);
+
+    // A browser: text subtitles as external WebVTT.
+    let (status, info) = playback_info(&server, &token, &id, Some(chrome_profile())).await;
+    assert_eq!(status, 200, "{info}");
+    let src = &info["MediaSources"][0];
+    let source_id = src["Id"].as_str().unwrap();
+    let subs: Vec<&Value> = src["MediaStreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Type"] == "Subtitle")
+        .collect();
+    assert_eq!(subs.len(), 3, "{src}");
+    let (embedded, en, fr) = (subs[0], subs[1], subs[2]);
+    assert_eq!(embedded["Index"], 2);
+    assert_eq!(embedded["IsExternal"], false);
+    assert_eq!(embedded["Codec"], "subrip");
+    assert_eq!(en["Index"], 3);
+    assert_eq!(en["IsExternal"], true);
+    assert_eq!(en["Language"], "eng");
+    assert_eq!(en["Codec"], "subrip");
+    assert_eq!(en["Path"], en_srt.to_str().unwrap());
+    assert_eq!(fr["Index"], 4);
+    assert_eq!(fr["Language"], "fre");
+    assert_eq!(fr["IsForced"], true);
+    assert_eq!(fr["Codec"], "webvtt");
+    for s in &subs {
+        assert_eq!(s["DeliveryMethod"], "External", "{s}");
+        assert_eq!(s["IsTextSubtitleStream"], true);
+        assert_eq!(s["SupportsExternalStream"], true);
+        assert_eq!(s["IsExternalUrl"], false);
+        assert_eq!(
+            s["DeliveryUrl"],
+            format!(
+                "/Videos/{id}/{source_id}/Subtitles/{}/0/Stream.vtt",
+                s["Index"]
+            )
+        );
+    }
+    // The forced subtitle is the default one.
+    assert_eq!(src["DefaultSubtitleStreamIndex"], 4);
+
+    // Each DeliveryUrl answers without a token, converted to WebVTT.
+    for (s, text) in [
+        (embedded, "Hello from Kinora"),
+        (en, "An external line"),
+        (fr, "Une ligne"),
+    ] {
+        let res = server
+            .client
+            .get(server.url(s["DeliveryUrl"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{s}");
+        assert_eq!(
+            res.headers()["content-type"].to_str().unwrap(),
+            "text/vtt; charset=utf-8"
+        );
+        let body = res.text().await.unwrap();
+        assert!(body.starts_with("WEBVTT"), "{body}");
+        assert!(body.contains(text), "{body}");
+    }
+
+    let get = |path: String| {
+        let client = server.client.clone();
+        let url = server.url(&path);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    // A file in the format asked for is served as it is; casing and the short route work too.
+    let res = get(format!("/videos/{id}/{source_id}/subtitles/3/Stream.SRT")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        std::fs::read(&en_srt).unwrap().as_slice()
+    );
+    // The embedded track converted to ASS (served twice: the second comes from the cache).
+    for _ in 0..2 {
+        let res = get(format!("/Videos/{id}/{source_id}/Subtitles/2/0/Stream.ass")).await;
+        assert_eq!(res.status(), 200);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("[Script Info]") && body.contains("Hello from Kinora"),
+            "{body}"
+        );
+    }
+    // The item's id stands for its default source.
+    let res = get(format!("/Videos/{id}/{id}/Subtitles/3/0/Stream.vtt")).await;
+    assert_eq!(res.status(), 200);
+    // Not subtitles, not there, not a format.
+    for (path, status) in [
+        (
+            format!("/Videos/{id}/{source_id}/Subtitles/0/0/Stream.vtt"),
+            404,
+        ),
+        (
+            format!("/Videos/{id}/{source_id}/Subtitles/1/0/Stream.vtt"),
+            404,
+        ),
+        (
+            format!("/Videos/{id}/{source_id}/Subtitles/9/0/Stream.vtt"),
+            404,
+        ),
+        (
+            format!("/Videos/{id}/{source_id}/Subtitles/-1/0/Stream.vtt"),
+            404,
+        ),
+        (
+            format!("/Videos/{id}/{source_id}/Subtitles/3/0/Stream.exe"),
+            400,
+        ),
+        (format!("/Videos/{id}/{id}ff/Subtitles/3/0/Stream.vtt"), 404),
+    ] {
+        assert_eq!(get(path.clone()).await.status(), status, "{path}");
+    }
+
+    // Without a profile: the embedded track travels in the file, files are fetched as they are.
+    let (status, info) = playback_info(&server, &token, &id, None).await;
+    assert_eq!(status, 200);
+    let streams = info["MediaSources"][0]["MediaStreams"].as_array().unwrap();
+    assert_eq!(streams[2]["DeliveryMethod"], "Embed");
+    assert!(streams[2].get("DeliveryUrl").is_none());
+    assert_eq!(
+        streams[3]["DeliveryUrl"],
+        format!("/Videos/{id}/{source_id}/Subtitles/3/0/Stream.srt")
+    );
+    assert_eq!(
+        streams[4]["DeliveryUrl"],
+        format!("/Videos/{id}/{source_id}/Subtitles/4/0/Stream.vtt")
+    );
 }

@@ -1,3 +1,4 @@
-//! Playback: serving files (direct play) and, later, remux and transcode sessions.
+//! Playback: serving files (direct play), subtitles and, later, remux and transcode sessions.
 
 pub mod direct_play;
+pub mod subtitles;

@@ -15,6 +15,7 @@ pub mod query;
 pub mod respond;
 pub mod socket;
 pub mod startup;
+pub mod subtitles;
 pub mod system;
 pub mod users;
 pub mod wire;
@@ -27,6 +28,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     configure_library(cfg);
     playback::configure_playback(cfg);
+    subtitles::configure(cfg);
     cfg.route(
         "/system/info/public",
         web::get().to(system::get_public_system_info),

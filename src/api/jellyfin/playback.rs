@@ -38,6 +38,7 @@ use super::ids::{from_wire, to_wire};
 use super::query::body_field as field;
 use super::query::JfQuery;
 use super::respond::{json, JfError};
+use super::subtitles::{self, SubtitleProfile};
 use super::wire_time::ms_to_ticks;
 use crate::api::item_stream::ItemStreamError;
 use crate::api::AppState;
@@ -45,6 +46,7 @@ use crate::db::items;
 use crate::db::media_files::{self, probe_state, state};
 use crate::domain::{Item, MediaFile, StoredStream, StreamInfo, StreamKind};
 use crate::media::direct_play::DirectPlayError;
+use crate::media::subtitles::ExternalSubtitle;
 
 /// How long `PlaybackInfo` waits for a priority probe of a never-probed file.
 const PROBE_WAIT: Duration = Duration::from_secs(10);
@@ -111,6 +113,7 @@ pub struct DeviceProfile {
     pub max_streaming_bitrate: Option<i64>,
     pub direct_play_profiles: Vec<DirectPlayProfile>,
     pub codec_profiles: Vec<CodecProfile>,
+    pub subtitle_profiles: Vec<SubtitleProfile>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -236,6 +239,13 @@ impl DeviceProfile {
                         .iter()
                         .map(ProfileCondition::parse)
                         .collect(),
+                })
+                .collect(),
+            subtitle_profiles: array_field(v, "SubtitleProfiles")
+                .iter()
+                .map(|p| SubtitleProfile {
+                    format: text_field(p, "Format"),
+                    method: text_field(p, "Method"),
                 })
                 .collect(),
         }
@@ -742,6 +752,12 @@ pub struct MediaStreamDto {
     pub is_external: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_external_url: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub is_text_subtitle_stream: bool,
     pub supports_external_stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -830,58 +846,6 @@ fn resolution_text(width: i32, height: i32) -> Option<&'static str> {
     })
 }
 
-/// English names of the languages a library is most likely to carry (ISO 639-2/B, /T and
-/// 639-1); other codes are shown as they are.
-fn language_name(code: &str) -> Option<&'static str> {
-    const NAMES: &[(&[&str], &str)] = &[
-        (&["eng", "en"], "English"),
-        (&["fre", "fra", "fr"], "French"),
-        (&["ger", "deu", "de"], "German"),
-        (&["spa", "es"], "Spanish"),
-        (&["ita", "it"], "Italian"),
-        (&["jpn", "ja"], "Japanese"),
-        (&["chi", "zho", "zh"], "Chinese"),
-        (&["kor", "ko"], "Korean"),
-        (&["rus", "ru"], "Russian"),
-        (&["por", "pt"], "Portuguese"),
-        (&["dut", "nld", "nl"], "Dutch"),
-        (&["swe", "sv"], "Swedish"),
-        (&["nor", "nob", "nno", "no", "nb", "nn"], "Norwegian"),
-        (&["dan", "da"], "Danish"),
-        (&["fin", "fi"], "Finnish"),
-        (&["pol", "pl"], "Polish"),
-        (&["cze", "ces", "cs"], "Czech"),
-        (&["slo", "slk", "sk"], "Slovak"),
-        (&["hun", "hu"], "Hungarian"),
-        (&["gre", "ell", "el"], "Greek"),
-        (&["tur", "tr"], "Turkish"),
-        (&["ara", "ar"], "Arabic"),
-        (&["heb", "he"], "Hebrew"),
-        (&["hin", "hi"], "Hindi"),
-        (&["tha", "th"], "Thai"),
-        (&["vie", "vi"], "Vietnamese"),
-        (&["ukr", "uk"], "Ukrainian"),
-        (&["rum", "ron", "ro"], "Romanian"),
-        (&["bul", "bg"], "Bulgarian"),
-        (&["hrv", "hr"], "Croatian"),
-        (&["srp", "sr"], "Serbian"),
-        (&["slv", "sl"], "Slovenian"),
-        (&["ind", "id"], "Indonesian"),
-        (&["may", "msa", "ms"], "Malay"),
-        (&["cat", "ca"], "Catalan"),
-        (&["ice", "isl", "is"], "Icelandic"),
-        (&["est", "et"], "Estonian"),
-        (&["lav", "lv"], "Latvian"),
-        (&["lit", "lt"], "Lithuanian"),
-        (&["per", "fas", "fa"], "Persian"),
-    ];
-    let code = code.trim().to_ascii_lowercase();
-    NAMES
-        .iter()
-        .find(|(codes, _)| codes.contains(&code.as_str()))
-        .map(|(_, name)| *name)
-}
-
 /// Codes Jellyfin leaves out of display titles.
 fn is_special_language(code: &str) -> bool {
     matches!(
@@ -891,7 +855,7 @@ fn is_special_language(code: &str) -> bool {
 }
 
 fn language_display(code: &str) -> String {
-    language_name(code).map_or_else(|| code.to_string(), str::to_string)
+    crate::domain::language::name(code).map_or_else(|| code.to_string(), str::to_string)
 }
 
 /// `AudioCodec.GetFriendlyName`.
@@ -1079,6 +1043,9 @@ pub fn media_stream(s: &StreamInfo, containers: &[String]) -> Option<MediaStream
         is_external: false,
         // Kodi reads DeliveryMethod on every subtitle stream; embedded ones travel in the file.
         delivery_method: is_subtitle.then_some("Embed"),
+        delivery_url: None,
+        is_external_url: None,
+        path: None,
         is_text_subtitle_stream: text_sub,
         supports_external_stream: text_sub,
         pixel_format: s.pixel_format.clone(),
@@ -1117,11 +1084,8 @@ fn pick_audio<'a>(streams: &[&'a StreamInfo], wanted: Option<i32>) -> Option<&'a
         .or_else(|| audio().next())
 }
 
-fn pick_subtitle(streams: &[&StreamInfo], wanted: Option<i32>) -> Option<i32> {
-    let subs: Vec<&&StreamInfo> = streams
-        .iter()
-        .filter(|s| s.kind == Some(StreamKind::Subtitle))
-        .collect();
+fn pick_subtitle(streams: &[MediaStreamDto], wanted: Option<i32>) -> Option<i32> {
+    let subs: Vec<&MediaStreamDto> = streams.iter().filter(|s| s.kind == "Subtitle").collect();
     if subs.is_empty() {
         return None;
     }
@@ -1144,6 +1108,7 @@ pub fn media_source(
     item: &Item,
     file: &MediaFile,
     streams: &[&StreamInfo],
+    externals: &[ExternalSubtitle],
     req: &PlaybackRequest,
 ) -> (MediaSourceInfo, Decision) {
     let containers = container_names(file.container.as_deref(), &file.path);
@@ -1179,6 +1144,21 @@ pub fn media_source(
                 .map(|s| s.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| item.name.clone());
+    let mut media_streams: Vec<MediaStreamDto> = streams
+        .iter()
+        .filter_map(|s| media_stream(s, &containers))
+        .collect();
+    media_streams.extend(subtitles::external_streams(
+        externals,
+        subtitles::first_external_index(streams),
+    ));
+    subtitles::set_delivery(
+        &mut media_streams,
+        req.profile.as_ref(),
+        &to_wire(&item.id),
+        &to_wire(&file.id),
+    );
+    let default_subtitle_stream_index = pick_subtitle(&media_streams, req.subtitle_stream_index);
     let info = MediaSourceInfo {
         protocol: "File",
         id: to_wire(&file.id),
@@ -1204,16 +1184,13 @@ pub fn media_source(
         requires_looping: false,
         supports_probing: true,
         video_type: "VideoFile",
-        media_streams: streams
-            .iter()
-            .filter_map(|s| media_stream(s, &containers))
-            .collect(),
+        media_streams,
         media_attachments: Vec::new(),
         formats: Vec::new(),
         bitrate,
         required_http_headers: BTreeMap::new(),
         default_audio_stream_index: audio.map(|a| a.index),
-        default_subtitle_stream_index: pick_subtitle(streams, req.subtitle_stream_index),
+        default_subtitle_stream_index,
         has_segments: false,
         transcoding_sub_protocol: "http",
     };
@@ -1323,7 +1300,8 @@ pub async fn get_playback_info(
             .filter(|s| s.media_file_id == file.id)
             .map(|s| &s.info)
             .collect();
-        let (source, decision) = media_source(&item, file, &mine, &request);
+        let externals = subtitles::externals_of(file).await;
+        let (source, decision) = media_source(&item, file, &mine, &externals, &request);
         if !decision.direct_play {
             tracing::debug!(item = %item.id, file = %file.id, reasons = ?decision.reasons,
                 direct_stream = decision.direct_stream, "no direct play");
@@ -1799,8 +1777,19 @@ mod tests {
         assert_eq!(pick_audio(&all, None).map(|a| a.index), Some(2));
         assert_eq!(pick_audio(&all, Some(1)).map(|a| a.index), Some(1));
         assert_eq!(pick_audio(&all, Some(9)).map(|a| a.index), Some(2));
-        assert_eq!(pick_subtitle(&all, None), Some(-1));
-        assert_eq!(pick_subtitle(&all, Some(3)), Some(3));
-        assert_eq!(pick_subtitle(&[&v, &a1], None), None);
+        let dtos = |streams: &[&StreamInfo]| -> Vec<MediaStreamDto> {
+            streams
+                .iter()
+                .filter_map(|s| media_stream(s, &[]))
+                .collect()
+        };
+        assert_eq!(pick_subtitle(&dtos(&all), None), Some(-1));
+        assert_eq!(pick_subtitle(&dtos(&all), Some(3)), Some(3));
+        assert_eq!(pick_subtitle(&dtos(&[&v, &a1]), None), None);
+        let forced = StreamInfo {
+            is_forced: true,
+            ..stream(4, StreamKind::Subtitle, "ass")
+        };
+        assert_eq!(pick_subtitle(&dtos(&[&v, &s, &forced]), None), Some(4));
     }
 }
