@@ -590,6 +590,22 @@ async fn subtitles_external_and_embedded() {
         assert_eq!(get(path.clone()).await.status(), status, "{path}");
     }
 
+    // Item details carry the sources and streams too (jellyfin-web's track menus).
+    let details: Value = server
+        .client
+        .get(server.url(&format!("/Items/{id}")))
+        .header("X-Emby-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(details["MediaSources"][0]["Id"], source_id, "{details}");
+    let detail_streams = details["MediaStreams"].as_array().unwrap();
+    assert_eq!(detail_streams.len(), 5, "{details}");
+    assert_eq!(detail_streams[3]["IsExternal"], true);
+
     // Without a profile: the embedded track travels in the file, files are fetched as they are.
     let (status, info) = playback_info(&server, &token, &id, None).await;
     assert_eq!(status, 200);

@@ -268,8 +268,19 @@ pub async fn get_item(
         return Ok(json(&req, &root_dto(&state)));
     }
     let item = listed_item(&state, &path).await?;
-    let dto = page_dtos(&state, &auth, std::slice::from_ref(&item), true).await?;
-    Ok(json(&req, &dto.into_iter().next()))
+    let mut dto = page_dtos(&state, &auth, std::slice::from_ref(&item), true)
+        .await?
+        .into_iter()
+        .next();
+    // Details carry the item's versions and streams (contract §5: emitted on single-item GETs).
+    if let Some(dto) = dto.as_mut().filter(|_| item.kind.is_playable()) {
+        let sources = super::playback::item_sources(&state, &item).await?;
+        dto.media_streams = sources
+            .first()
+            .map(|s| s.media_streams.iter().map(to_value).collect());
+        dto.media_sources = Some(sources.iter().map(to_value).collect());
+    }
+    Ok(json(&req, &dto))
 }
 
 pub async fn get_item_legacy(
@@ -663,4 +674,9 @@ pub async fn get_display_preferences(
 
 pub async fn post_display_preferences(_auth: JfAuth) -> HttpResponse {
     HttpResponse::NoContent().finish()
+}
+
+/// A DTO as JSON (plain structs of strings and numbers: serializing them cannot fail).
+fn to_value<T: serde::Serialize>(dto: &T) -> Value {
+    serde_json::to_value(dto).unwrap_or(Value::Null)
 }

@@ -1249,6 +1249,46 @@ async fn ensure_probed(
     }
 }
 
+/// One `MediaSourceInfo` per file, decided against the request, and whether any of them plays.
+pub async fn describe_sources(
+    state: &AppState,
+    item: &Item,
+    files: &[MediaFile],
+    request: &PlaybackRequest,
+) -> Result<(Vec<MediaSourceInfo>, bool), JfError> {
+    let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
+    let streams: Vec<StoredStream> = media_files::streams_for(&state.catalog, &ids).await?;
+    let mut sources = Vec::with_capacity(files.len());
+    let mut any_playable = false;
+    for file in files {
+        let mine: Vec<&StreamInfo> = streams
+            .iter()
+            .filter(|s| s.media_file_id == file.id)
+            .map(|s| &s.info)
+            .collect();
+        let externals = subtitles::externals_of(file).await;
+        let (source, decision) = media_source(item, file, &mine, &externals, request);
+        if !decision.direct_play {
+            tracing::debug!(item = %item.id, file = %file.id, reasons = ?decision.reasons,
+                direct_stream = decision.direct_stream, "no direct play");
+        }
+        any_playable |= decision.playable();
+        sources.push(source);
+    }
+    Ok((sources, any_playable))
+}
+
+/// The media sources of an item as its details show them (`/Items/{id}`: jellyfin-web builds
+/// its version, audio and subtitle menus from them): every active file, no device profile.
+pub async fn item_sources(state: &AppState, item: &Item) -> Result<Vec<MediaSourceInfo>, JfError> {
+    let files = active_files(state, &item.id).await?;
+    Ok(
+        describe_sources(state, item, &files, &PlaybackRequest::default())
+            .await?
+            .0,
+    )
+}
+
 /// `GET|POST /Items/{itemId}/PlaybackInfo`.
 pub async fn get_playback_info(
     _auth: JfAuth,
@@ -1290,25 +1330,7 @@ pub async fn get_playback_info(
         _ => files,
     };
 
-    let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
-    let streams: Vec<StoredStream> = media_files::streams_for(&state.catalog, &ids).await?;
-    let mut sources = Vec::with_capacity(files.len());
-    let mut any_playable = false;
-    for file in &files {
-        let mine: Vec<&StreamInfo> = streams
-            .iter()
-            .filter(|s| s.media_file_id == file.id)
-            .map(|s| &s.info)
-            .collect();
-        let externals = subtitles::externals_of(file).await;
-        let (source, decision) = media_source(&item, file, &mine, &externals, &request);
-        if !decision.direct_play {
-            tracing::debug!(item = %item.id, file = %file.id, reasons = ?decision.reasons,
-                direct_stream = decision.direct_stream, "no direct play");
-        }
-        any_playable |= decision.playable();
-        sources.push(source);
-    }
+    let (sources, any_playable) = describe_sources(&state, &item, &files, &request).await?;
     let response = PlaybackInfoResponse {
         media_sources: sources,
         play_session_id: uuid::Uuid::new_v4().simple().to_string(),
