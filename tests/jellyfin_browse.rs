@@ -270,6 +270,12 @@ async fn browse_and_play_state() {
         .await,
         204
     );
+    // The session shows what it plays.
+    let sessions = jf.get("/Sessions").await;
+    let mine = &sessions.as_array().unwrap()[0];
+    assert_eq!(mine["NowPlayingItem"]["Id"], ep3.as_str(), "{mine}");
+    assert_eq!(mine["NowPlayingItem"]["Type"], "Episode");
+    assert_eq!(mine["PlayState"]["PositionTicks"], runtime / 2);
     assert_eq!(
         jf.status(
             reqwest::Method::POST,
@@ -279,6 +285,8 @@ async fn browse_and_play_state() {
         .await,
         204
     );
+    let sessions = jf.get("/Sessions").await;
+    assert!(sessions[0].get("NowPlayingItem").is_none(), "{sessions}");
     let ud = jf.get(&format!("/UserItems/{ep3}/UserData")).await;
     assert_eq!(ud["Played"], true);
     assert_eq!(ud["PlaybackPositionTicks"], 0);
@@ -288,6 +296,47 @@ async fn browse_and_play_state() {
         jf.get("/UserItems/Resume").await["TotalRecordCount"],
         0,
         "short items are not resumable"
+    );
+
+    // UserData set directly (Findroid's offline sync), new and legacy routes.
+    let res = jf
+        .server
+        .client
+        .post(jf.server.url(&format!("/UserItems/{beta_id}/UserData")))
+        .header("X-Emby-Token", &jf.token)
+        .json(&serde_json::json!({"playbackPositionTicks": 123_456_789, "LastPlayedDate": "2024-05-01T10:00:00.0000000Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let ud: Value = res.json().await.unwrap();
+    assert_eq!(ud["PlaybackPositionTicks"], 123_456_789);
+    assert_eq!(ud["IsFavorite"], true, "fields not sent are kept");
+    assert_eq!(ud["LastPlayedDate"], "2024-05-01T10:00:00.0000000Z");
+    let resume = jf.get("/UserItems/Resume").await;
+    assert_eq!(names(&resume), vec!["Beta"]);
+    let legacy = jf
+        .get(&format!("/Users/{}/Items/{beta_id}/UserData", jf.user_id))
+        .await;
+    assert_eq!(legacy["PlaybackPositionTicks"], 123_456_789);
+    assert_eq!(
+        jf.status(
+            reqwest::Method::POST,
+            &format!("/Users/{}/Items/{beta_id}/UserData", jf.user_id),
+            Some(serde_json::json!({"PlaybackPositionTicks": 0}))
+        )
+        .await,
+        200
+    );
+    assert_eq!(jf.get("/UserItems/Resume").await["TotalRecordCount"], 0);
+    assert_eq!(
+        jf.status(
+            reqwest::Method::POST,
+            &format!("/UserItems/{beta_id}/UserData"),
+            Some(serde_json::json!([1, 2]))
+        )
+        .await,
+        400
     );
 
     // Latest groups new episodes under their series, as a bare array.

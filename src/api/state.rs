@@ -33,6 +33,8 @@ pub struct AppState {
     pub login_failures: Arc<TtlCache<String, u32>>,
     /// Messages for Jellyfin WebSocket clients (`UserDataChanged`…).
     pub pushes: tokio::sync::broadcast::Sender<crate::api::jellyfin::socket::Push>,
+    /// What each device is playing (from its playback reports).
+    pub now_playing: Arc<crate::api::jellyfin::now_playing::NowPlaying>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             server_id: Arc::new(server_id),
             login_failures: Arc::new(TtlCache::new(Duration::from_secs(300), 4096)),
             pushes: tokio::sync::broadcast::channel(256).0,
+            now_playing: Arc::default(),
         }
     }
 }

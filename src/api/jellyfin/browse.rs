@@ -94,7 +94,7 @@ async fn views(state: &AppState) -> Result<Vec<Item>, JfError> {
     Ok(roots)
 }
 
-async fn page_dtos(
+pub(super) async fn page_dtos(
     state: &AppState,
     auth: &JfAuth,
     page: &[Item],

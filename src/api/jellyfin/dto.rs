@@ -79,7 +79,7 @@ pub fn user_data_dto(item: &Item, d: &UserItemData, counts: Option<(i64, i64)>) 
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct BaseItemDto {
     pub name: String,

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod ids;
 pub mod images;
 pub mod loader;
+pub mod now_playing;
 pub mod playback;
 pub mod playstate;
 pub mod query;
@@ -222,6 +223,16 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         "/useritems/{item_id}/userdata",
         web::get().to(playstate::get_user_data),
     );
+    cfg.route(
+        "/useritems/{item_id}/userdata",
+        web::post().to(playstate::update_user_data),
+    );
+    for method in [web::get(), web::post()] {
+        cfg.route(
+            "/users/{user_id}/items/{item_id}/userdata",
+            method.to(playstate::user_data_legacy),
+        );
+    }
     cfg.route("/sessions/playing", web::post().to(playstate::playing));
     cfg.route(
         "/sessions/playing/progress",

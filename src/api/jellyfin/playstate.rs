@@ -8,10 +8,11 @@ use super::auth::JfAuth;
 use super::browse::check_path_user;
 use super::dto::user_data_dto;
 use super::loader::listed_item;
+use super::now_playing::Playing;
 use super::query::body_field;
 use super::query::JfQuery;
 use super::respond::{json, JfError};
-use super::wire_time::ms_to_ticks;
+use super::wire_time::{ms_to_ticks, parse_date_ms};
 use crate::api::AppState;
 use crate::db::{now_ms, user_data};
 use crate::domain::playstate;
@@ -33,10 +34,12 @@ async fn change(
     Ok(json(req, &dto))
 }
 
+/// `datePlayed` (an ISO date), else now.
 fn date_played(req: &HttpRequest) -> i64 {
-    // `datePlayed` is an ISO date; Kinora records "now" when it is absent or unreadable.
-    let _ = JfQuery::parse(req.query_string()).get("DatePlayed");
-    now_ms()
+    JfQuery::parse(req.query_string())
+        .get("DatePlayed")
+        .and_then(parse_date_ms)
+        .unwrap_or_else(now_ms)
 }
 
 pub async fn mark_played(
@@ -124,6 +127,71 @@ pub async fn get_user_data(
     Ok(json(&req, &user_data_dto(&item, &data, None)))
 }
 
+/// `POST /UserItems/{itemId}/UserData` (`UpdateUserItemDataDto`): sets the fields the body
+/// carries and leaves the others (Findroid's offline sync sends positions watched offline).
+pub async fn update_user_data(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, JfError> {
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|e| JfError::BadRequest(format!("invalid JSON body: {e}")))?;
+    if !body.is_object() {
+        return Err(JfError::BadRequest(
+            "UpdateUserItemDataDto must be an object".into(),
+        ));
+    }
+    let int = |name: &str| {
+        body_field(&body, name).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    };
+    let flag = |name: &str| body_field(&body, name).and_then(Value::as_bool);
+    let position = int("PlaybackPositionTicks").map(|t| t.max(0));
+    let play_count = int("PlayCount").and_then(|c| i32::try_from(c.max(0)).ok());
+    let favorite = flag("IsFavorite");
+    let played = flag("Played");
+    let last_played = body_field(&body, "LastPlayedDate")
+        .and_then(Value::as_str)
+        .and_then(parse_date_ms);
+    change(&req, &state, &auth, &path, |d| {
+        if let Some(p) = position {
+            d.playback_position_ticks = p;
+        }
+        if let Some(c) = play_count {
+            d.play_count = c;
+        }
+        if let Some(f) = favorite {
+            d.is_favorite = f;
+        }
+        if let Some(p) = played {
+            d.played = p;
+        }
+        if let Some(at) = last_played {
+            d.last_played_at = Some(at);
+        }
+    })
+    .await
+}
+
+/// `GET|POST /Users/{userId}/Items/{itemId}/UserData`: the same, user from the path.
+pub async fn user_data_legacy(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, JfError> {
+    let (user, item) = path.into_inner();
+    check_path_user(&state, &auth, &user).await?;
+    let item = web::Path::from(item);
+    if req.method() == actix_web::http::Method::POST {
+        update_user_data(req, auth, state, item, body).await
+    } else {
+        get_user_data(req, auth, state, item).await
+    }
+}
+
 enum Report {
     Start,
     Progress,
@@ -144,6 +212,13 @@ async fn report(
     let item = listed_item(state, raw_id).await?;
     let position = body_field(&body, "PositionTicks")
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+    let device = &auth.session.device.id;
+    match kind {
+        Report::Start | Report::Progress => state
+            .now_playing
+            .update(device, Playing::from_report(&item.id, &body)),
+        Report::Stop => state.now_playing.stop(device),
+    }
     let runtime = item.runtime_ms.map(ms_to_ticks);
     let now = now_ms();
     let mut data = user_data::get(&state.catalog, auth.user_id(), &item.id).await?;

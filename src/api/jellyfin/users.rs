@@ -202,6 +202,8 @@ pub struct SessionInfoDto {
     additional_users: Vec<Value>,
     now_playing_queue: Vec<Value>,
     now_playing_queue_full_items: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now_playing_item: Option<super::dto::BaseItemDto>,
 }
 
 fn session_dto(state: &AppState, d: &Device, u: &User) -> SessionInfoDto {
@@ -240,10 +242,14 @@ fn session_dto(state: &AppState, d: &Device, u: &User) -> SessionInfoDto {
         supported_commands: list("SupportedCommands"),
         has_custom_device_name: false,
         server_id: state.server_id.to_string(),
-        play_state: serde_json::json!({"CanSeek": false, "IsPaused": false, "IsMuted": false, "RepeatMode": "RepeatNone", "PlaybackOrder": "Default"}),
+        play_state: state.now_playing.get(&d.id).map_or_else(
+            || serde_json::json!({"CanSeek": false, "IsPaused": false, "IsMuted": false, "RepeatMode": "RepeatNone", "PlaybackOrder": "Default"}),
+            |p| p.play_state(),
+        ),
         additional_users: Vec::new(),
         now_playing_queue: Vec::new(),
         now_playing_queue_full_items: Vec::new(),
+        now_playing_item: None,
     }
 }
 
@@ -356,11 +362,35 @@ pub async fn get_sessions(
     let q = super::query::JfQuery::parse(req.query_string());
     let device_filter = q.get("DeviceId").map(str::to_string);
     let all = sessions::active_devices(&state.catalog).await?;
-    let dtos: Vec<SessionInfoDto> = all
+    let listed: Vec<&(Device, User)> = all
         .iter()
         .filter(|(_, u)| auth.is_admin() || u.id == auth.session.user.id)
         .filter(|(d, _)| device_filter.as_deref().is_none_or(|f| f == d.device_id))
-        .map(|(d, u)| session_dto(&state, d, u))
+        .collect();
+    // The items being played, mapped once for all sessions.
+    let playing: Vec<(String, String)> = listed
+        .iter()
+        .filter_map(|(d, _)| Some((d.id.clone(), state.now_playing.get(&d.id)?.item_id)))
+        .collect();
+    let mut item_ids: Vec<String> = playing.iter().map(|(_, i)| i.clone()).collect();
+    item_ids.sort();
+    item_ids.dedup();
+    let items = crate::db::items::get_many(&state.catalog, &item_ids).await?;
+    let item_dtos = super::browse::page_dtos(&state, &auth, &items, true).await?;
+    let dtos: Vec<SessionInfoDto> = listed
+        .iter()
+        .map(|(d, u)| {
+            let mut dto = session_dto(&state, d, u);
+            dto.now_playing_item =
+                playing
+                    .iter()
+                    .find(|(device, _)| *device == d.id)
+                    .and_then(|(_, item)| {
+                        let wire = to_wire(item);
+                        item_dtos.iter().find(|x| x.id == wire).cloned()
+                    });
+            dto
+        })
         .collect();
     Ok(json(&req, &dtos))
 }
