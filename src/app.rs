@@ -166,6 +166,7 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         control_token,
         server_id,
     );
+    let library_changes = api::jellyfin::library_changes::spawn(state.clone());
     let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port))
         .with_context(|| {
             format!(
@@ -198,6 +199,7 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
 
     tracing::info!("shutting down");
     periodic.abort();
+    library_changes.abort();
     if let Some(d) = discovery {
         d.abort();
     }

@@ -155,6 +155,67 @@ async fn images_socket_and_web() {
     assert_eq!(pushed["Data"]["UserDataList"][0]["ItemId"], id.as_str());
     assert_eq!(pushed["Data"]["UserDataList"][0]["Played"], true);
 
+    // A new file: connected clients are told (LibraryChanged, batched by the notifier).
+    video(&media.path().join("movies/Later (2006)/Later (2006).mkv"));
+    let refresh = c
+        .post(server.url("/Library/Refresh"))
+        .header("X-Emby-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 204);
+    let mut added = Vec::new();
+    for _ in 0..10 {
+        let msg = next_json(&mut ws).await;
+        if msg["MessageType"] == "LibraryChanged" {
+            added.extend(
+                msg["Data"]["ItemsAdded"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string()),
+            );
+            assert!(
+                msg["Data"]["CollectionFolders"].as_array().unwrap().len() == 1,
+                "{msg}"
+            );
+            if !added.is_empty() {
+                break;
+            }
+        }
+    }
+    // The item is told as soon as it is catalogued; it lists once its file is identified.
+    let mut later_id = String::new();
+    for _ in 0..50 {
+        let later: Value = c
+            .get(server.url("/Items?Recursive=true&SearchTerm=Later"))
+            .header("X-Emby-Token", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(id) = later["Items"][0]["Id"].as_str() {
+            later_id = id.to_string();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let all: Value = c
+        .get(server.url("/Items?Recursive=true"))
+        .header("X-Emby-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        added.iter().any(|a| *a == later_id),
+        "{added:?} lacks {later_id}: {all}"
+    );
+
     // `/` leads to the web client; without a bundle, /web/ explains the server.
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

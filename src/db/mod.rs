@@ -2,6 +2,7 @@
 //! repositories that map rows to domain values.
 
 pub mod api_keys;
+pub mod changes;
 pub mod entities;
 pub mod items;
 pub mod libraries;

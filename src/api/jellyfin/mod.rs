@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod dto;
 pub mod ids;
 pub mod images;
+pub mod library_changes;
 pub mod loader;
 pub mod now_playing;
 pub mod playback;
