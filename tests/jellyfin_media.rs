@@ -212,7 +212,7 @@ async fn images_socket_and_web() {
         .await
         .unwrap();
     assert!(
-        added.iter().any(|a| *a == later_id),
+        added.contains(&later_id),
         "{added:?} lacks {later_id}: {all}"
     );
 
