@@ -1,0 +1,1 @@
+"""Kinora conformance suite driven by jellyfin-apiclient-python (see conformance-tests/README.md)."""
