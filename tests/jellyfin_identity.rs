@@ -225,7 +225,7 @@ async fn discovery_login_and_tokens() {
     let caps = c
         .post(server.url("/Sessions/Capabilities/Full"))
         .header("X-Emby-Token", t.as_str())
-        .json(&serde_json::json!({"PlayableMediaTypes": "Audio,Video", "SupportedCommands": ["Play"], "SupportsMediaControl": true}))
+        .json(&serde_json::json!({"PlayableMediaTypes": "Audio,Video", "SupportedCommands": ["Play", "playstate", "NotACommand"], "SupportsMediaControl": true}))
         .send()
         .await
         .unwrap();
@@ -244,6 +244,11 @@ async fn discovery_login_and_tokens() {
         serde_json::json!(["Audio", "Video"])
     );
     assert_eq!(sessions[0]["SupportsMediaControl"], true);
+    // Enum values in the spec's spelling; unknown ones dropped.
+    assert_eq!(
+        sessions[0]["SupportedCommands"],
+        serde_json::json!(["Play", "PlayState"])
+    );
     assert_eq!(
         c.post(server.url("/Sessions/Logout"))
             .header("X-Emby-Token", t.as_str())

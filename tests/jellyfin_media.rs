@@ -142,7 +142,9 @@ async fn images_socket_and_web() {
     ws.send(Message::Text(r#"{"MessageType":"KeepAlive"}"#.into()))
         .await
         .unwrap();
-    assert_eq!(next_json(&mut ws).await["MessageType"], "KeepAlive");
+    let keep_alive = next_json(&mut ws).await;
+    assert_eq!(keep_alive["MessageType"], "KeepAlive");
+    assert!(keep_alive.get("Data").is_none(), "{keep_alive}");
     let played = c
         .post(server.url(&format!("/UserPlayedItems/{id}")))
         .header("X-Emby-Token", &token)

@@ -279,6 +279,14 @@ pub async fn get_item(
             .first()
             .map(|s| s.media_streams.iter().map(to_value).collect());
         dto.media_sources = Some(sources.iter().map(to_value).collect());
+        // Subtitle files next to the video count too (the listing only knows embedded ones).
+        dto.has_subtitles = Some(
+            sources
+                .iter()
+                .any(|s| s.media_streams.iter().any(|m| m.kind == "Subtitle")),
+        );
+        // No chapter extraction yet: an empty list, which clients read as "no chapters".
+        dto.chapters = Some(Vec::new());
     }
     Ok(json(&req, &dto))
 }
@@ -679,4 +687,10 @@ pub async fn post_display_preferences(_auth: JfAuth) -> HttpResponse {
 /// A DTO as JSON (plain structs of strings and numbers: serializing them cannot fail).
 fn to_value<T: serde::Serialize>(dto: &T) -> Value {
     serde_json::to_value(dto).unwrap_or(Value::Null)
+}
+
+/// `/Items/Filters2`: the newer `QueryFilters` shape (genres as name/id pairs, tags); empty
+/// until metadata brings genres.
+pub async fn get_query_filters2(req: HttpRequest, _auth: JfAuth) -> HttpResponse {
+    json(&req, &serde_json::json!({"Genres": [], "Tags": []}))
 }

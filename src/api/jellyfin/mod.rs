@@ -101,7 +101,7 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         web::get().to(browse::get_latest_media_legacy),
     );
     cfg.route("/items/filters", web::get().to(browse::get_query_filters));
-    cfg.route("/items/filters2", web::get().to(browse::get_query_filters));
+    cfg.route("/items/filters2", web::get().to(browse::get_query_filters2));
     cfg.route("/items/counts", web::get().to(browse::get_item_counts));
     cfg.route("/items/{item_id}", web::get().to(browse::get_item));
     cfg.route(

@@ -22,13 +22,17 @@ pub struct Push {
     pub data: serde_json::Value,
 }
 
+/// A server → client message. A message without data (`KeepAlive`) has no `Data` key, as in
+/// the spec's outbound message schemas.
 fn message(message_type: &str, data: serde_json::Value) -> String {
-    json!({
+    let mut msg = json!({
         "MessageType": message_type,
-        "Data": data,
         "MessageId": uuid::Uuid::new_v4().simple().to_string(),
-    })
-    .to_string()
+    });
+    if !data.is_null() {
+        msg["Data"] = data;
+    }
+    msg.to_string()
 }
 
 pub async fn socket(

@@ -395,6 +395,56 @@ pub async fn get_sessions(
     Ok(json(&req, &dtos))
 }
 
+/// Jellyfin's `GeneralCommandType` values.
+const GENERAL_COMMANDS: &[&str] = &[
+    "MoveUp",
+    "MoveDown",
+    "MoveLeft",
+    "MoveRight",
+    "PageUp",
+    "PageDown",
+    "PreviousLetter",
+    "NextLetter",
+    "ToggleOsd",
+    "ToggleContextMenu",
+    "Select",
+    "Back",
+    "TakeScreenshot",
+    "SendKey",
+    "SendString",
+    "GoHome",
+    "GoToSettings",
+    "VolumeUp",
+    "VolumeDown",
+    "Mute",
+    "Unmute",
+    "ToggleMute",
+    "SetVolume",
+    "SetAudioStreamIndex",
+    "SetSubtitleStreamIndex",
+    "ToggleFullscreen",
+    "DisplayContent",
+    "GoToSearch",
+    "DisplayMessage",
+    "SetRepeatMode",
+    "ChannelUp",
+    "ChannelDown",
+    "Guide",
+    "ToggleStats",
+    "PlayMediaSource",
+    "PlayTrailers",
+    "SetShuffleQueue",
+    "PlayState",
+    "PlayNext",
+    "ToggleOsdMenu",
+    "Play",
+    "SetMaxStreamingBitrate",
+    "SetPlaybackOrder",
+];
+
+/// Jellyfin's `MediaType` values.
+const MEDIA_TYPES: &[&str] = &["Unknown", "Video", "Audio", "Photo", "Book"];
+
 /// Capabilities arrive as a JSON body (`/Full`) or as query parameters; list fields may be an
 /// array or a comma string (Kodi sends `"Audio,Video"`).
 pub async fn post_capabilities(
@@ -427,9 +477,29 @@ pub async fn post_capabilities(
         .and_then(Value::as_bool)
         .or_else(|| q.bool("SupportsMediaControl"))
         .unwrap_or(false);
+    // Enum values are read case-insensitively (Kodi sends `Playstate`) and stored in the
+    // spec's spelling; names that are not commands are dropped, as Jellyfin's binder does.
+    let commands: Vec<&str> = list("SupportedCommands")
+        .iter()
+        .filter_map(|c| {
+            GENERAL_COMMANDS
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(c))
+                .copied()
+        })
+        .collect();
+    let media_types: Vec<&str> = list("PlayableMediaTypes")
+        .iter()
+        .filter_map(|t| {
+            MEDIA_TYPES
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(t))
+                .copied()
+        })
+        .collect();
     let caps = serde_json::json!({
-        "PlayableMediaTypes": list("PlayableMediaTypes"),
-        "SupportedCommands": list("SupportedCommands"),
+        "PlayableMediaTypes": media_types,
+        "SupportedCommands": commands,
         "SupportsMediaControl": supports_media_control,
     });
     sessions::save_capabilities(&state.catalog, &auth.session.device.id, &caps.to_string()).await?;

