@@ -731,7 +731,7 @@ async function main() {
             for (const st of src.MediaStreams ?? []) problems.push(...expectMediaStream(`MediaSources[${i}]`, st));
         }
         const codecs = (item.MediaStreams ?? []).map(s => `${s.Type}:${s.Codec}`);
-        for (const want of ['Video:h264', 'Audio:aac', 'Subtitle:srt']) {
+        for (const want of ['Video:h264', 'Audio:aac', 'Subtitle:subrip']) {
             if (!codecs.includes(want)) problems.push(`MediaStreams ${show(codecs)} lack ${want}`);
         }
         problemsToFailure(problems);

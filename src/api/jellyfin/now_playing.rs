@@ -29,7 +29,7 @@ pub struct Playing {
     pub media_source_id: Option<String>,
     pub audio_stream_index: Option<i64>,
     pub subtitle_stream_index: Option<i64>,
-    pub play_session_id: Option<String>,
+    pub volume_level: Option<i64>,
     pub repeat_mode: Option<String>,
 }
 
@@ -61,7 +61,7 @@ impl Playing {
             media_source_id: text("MediaSourceId"),
             audio_stream_index: int("AudioStreamIndex"),
             subtitle_stream_index: int("SubtitleStreamIndex"),
-            play_session_id: text("PlaySessionId"),
+            volume_level: int("VolumeLevel"),
             repeat_mode: text("RepeatMode"),
         }
     }
@@ -87,10 +87,7 @@ impl Playing {
                 "SubtitleStreamIndex",
                 self.subtitle_stream_index.map(Value::from),
             ),
-            (
-                "PlaySessionId",
-                self.play_session_id.clone().map(Value::from),
-            ),
+            ("VolumeLevel", self.volume_level.map(Value::from)),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
