@@ -236,3 +236,60 @@ async fn images_socket_and_web() {
         .unwrap();
     assert!(page.contains("Jellyfin app"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_a_jellyfin_web_bundle() {
+    let bundle = tempfile::tempdir().unwrap();
+    let b = bundle.path();
+    std::fs::write(b.join("index.html"), "<html>jellyfin-web index</html>").unwrap();
+    std::fs::write(b.join("main.jellyfin.bundle.js"), "console.log('web')").unwrap();
+    std::fs::write(b.join("config.json"), r#"{"multiserver":false}"#).unwrap();
+    std::fs::create_dir_all(b.join("Assets")).unwrap();
+    std::fs::write(b.join("Assets/Logo.SVG"), "<svg/>").unwrap();
+    // A secret next to the bundle must stay out of reach.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "top secret").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), b.join("link.txt")).unwrap();
+
+    let media = tempfile::tempdir().unwrap();
+    let inst = Instance::new(
+        &[lib("Movies", media.path(), "movies")],
+        &format!("[web]\njellyfin_web_dir = {:?}\n", b.display().to_string()),
+    );
+    let server = inst.start();
+    let c = &server.client;
+    let get = |path: &str| {
+        let url = server.url(path);
+        async move { c.get(url).send().await.unwrap() }
+    };
+    for path in ["/web/", "/web/index.html", "/web"] {
+        let res = get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.text().await.unwrap().contains("jellyfin-web index"),
+            "{path}"
+        );
+    }
+    let js = get("/web/main.jellyfin.bundle.js").await;
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert!(js.headers().contains_key("etag"));
+    assert_eq!(get("/web/config.json").await.status(), 200);
+    // Paths under /web keep their case (the bundle's file names are case-sensitive).
+    assert_eq!(get("/web/Assets/Logo.SVG").await.status(), 200);
+    assert_eq!(get("/web/assets/logo.svg").await.status(), 404);
+    for path in [
+        "/web/missing.js",
+        "/web/../kinora.toml",
+        "/web/%2e%2e/kinora.toml",
+        "/web/Assets/%2e%2e/%2e%2e/kinora.toml",
+        "/web/link.txt",
+    ] {
+        let res = get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(!res.text().await.unwrap().contains("top secret"));
+    }
+}

@@ -16,6 +16,7 @@ const TEXT_KEYS: &[&str] = &[
     "tools.ffmpeg",
     "admin.user",
     "admin.password",
+    "web.jellyfin_web_dir",
 ];
 
 /// Maps one environment variable name to a dotted config key, or `None` when it is not ours.

@@ -36,6 +36,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub tools: ToolsConfig,
     pub admin: AdminConfig,
+    pub web: WebConfig,
     pub libraries: Vec<LibraryConfig>,
 }
 
@@ -49,6 +50,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             tools: ToolsConfig::default(),
             admin: AdminConfig::default(),
+            web: WebConfig::default(),
             libraries: Vec::new(),
         }
     }
@@ -82,6 +84,15 @@ impl Default for ServerConfig {
             discovery: true,
         }
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// A jellyfin-web bundle (the `dist` folder of a jellyfin-web release) served at `/web/`;
+    /// Jellyfin's mobile apps load their interface from there. None: `/web/` shows a page
+    /// about Kinora.
+    pub jellyfin_web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -281,6 +292,17 @@ impl Config {
         }
         if self.jobs.lease_secs < 5 {
             return Err(bad("jobs.lease_secs", "must be at least 5"));
+        }
+        if let Some(dir) = &self.web.jellyfin_web_dir {
+            if !dir.join("index.html").is_file() {
+                return Err(bad(
+                    "web.jellyfin_web_dir",
+                    &format!(
+                        "{} has no index.html (point it at a jellyfin-web bundle's dist folder)",
+                        dir.display()
+                    ),
+                ));
+            }
         }
         let mut names = std::collections::HashSet::new();
         for (i, lib) in self.libraries.iter().enumerate() {

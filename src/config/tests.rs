@@ -163,3 +163,26 @@ fn example_config_is_valid_and_documents_every_key() {
         assert!(text.contains(key), "missing {key}");
     }
 }
+
+#[test]
+fn a_web_dir_must_hold_a_bundle() {
+    let empty = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[web]\njellyfin_web_dir = {:?}\n",
+        empty.path().display().to_string()
+    );
+    let err = Config::from_parts(&toml, "kinora.toml", &[]).unwrap_err();
+    assert!(err.to_string().contains("web.jellyfin_web_dir"), "{err}");
+    std::fs::write(empty.path().join("index.html"), "<html></html>").unwrap();
+    let c = Config::from_parts(&toml, "kinora.toml", &[]).unwrap();
+    assert_eq!(c.web.jellyfin_web_dir.as_deref(), Some(empty.path()));
+    // The environment form, as Docker users set it.
+    let dir = empty.path().display().to_string();
+    let c = Config::from_parts(
+        "",
+        "t",
+        &env(&[("KINORA_WEB__JELLYFIN_WEB_DIR", dir.as_str())]),
+    )
+    .unwrap();
+    assert_eq!(c.web.jellyfin_web_dir.as_deref(), Some(empty.path()));
+}

@@ -180,6 +180,7 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(system::redirect_to_web));
     cfg.route("/web", web::get().to(system::web_index));
     cfg.route("/web/", web::get().to(system::web_index));
+    cfg.route("/web/{tail:.*}", web::get().to(system::web_file));
     cfg.route("/shows/nextup", web::get().to(browse::get_next_up));
     cfg.route(
         "/shows/{series_id}/seasons",

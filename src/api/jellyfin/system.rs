@@ -197,14 +197,69 @@ pub async fn redirect_to_web() -> HttpResponse {
         .finish()
 }
 
-/// Without a jellyfin-web bundle configured, `/web/` says what this server is and how to use it.
-pub async fn web_index(state: web::Data<AppState>) -> HttpResponse {
+/// `/web/`: the jellyfin-web bundle's index when one is configured, else a page about Kinora.
+pub async fn web_index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    serve_web(&req, &state, "").await
+}
+
+/// `/web/{file}`: a file of the configured jellyfin-web bundle (scripts, styles, config.json…).
+pub async fn web_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    tail: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    serve_web(&req, &state, &tail).await
+}
+
+async fn serve_web(
+    req: &HttpRequest,
+    state: &AppState,
+    tail: &str,
+) -> Result<HttpResponse, JfError> {
+    let Some(dir) = &state.config.web.jellyfin_web_dir else {
+        return if tail.is_empty() || tail == "index.html" {
+            Ok(kinora_page(state))
+        } else {
+            Err(JfError::NotFound)
+        };
+    };
+    let relative = if tail.is_empty() { "index.html" } else { tail };
+    let path = bundle_path(dir, relative).ok_or(JfError::NotFound)?;
+    let file = actix_files::NamedFile::open_async(&path)
+        .await
+        .map_err(|_| JfError::NotFound)?;
+    Ok(file.into_response(req))
+}
+
+/// `relative` inside the bundle folder, or `None` when it would leave it: only plain name
+/// components, and the resolved file (after symlinks) must still be under the folder.
+fn bundle_path(dir: &std::path::Path, relative: &str) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let relative = std::path::Path::new(relative);
+    if !relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return None;
+    }
+    let root = dir.canonicalize().ok()?;
+    let path = root.join(relative).canonicalize().ok()?;
+    (path.starts_with(&root) && path.is_file()).then_some(path)
+}
+
+/// Without a jellyfin-web bundle, `/web/` says what this server is and how to use it.
+fn kinora_page(state: &AppState) -> HttpResponse {
     let name = html_escape(&state.config.server.name);
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{name}</title></head><body>\
          <h1>{name}</h1><p>This is a Kinora media server. Connect a Jellyfin app (Jellyfin, Swiftfin, \
          Infuse, Findroid, Kodi with the Jellyfin add-on) to this address. Scripts can use the \
-         native API at <code>/api/v1</code> (<a href=\"../api/v1/openapi.json\">OpenAPI</a>).</p></body></html>"
+         native API at <code>/api/v1</code> (<a href=\"../api/v1/openapi.json\">OpenAPI</a>). \
+         To use Jellyfin's web interface here, set <code>web.jellyfin_web_dir</code> to a \
+         jellyfin-web bundle.</p></body></html>"
     ))
 }
 
