@@ -18,10 +18,22 @@ const SECRET_KEYS: &[&str] = &[
     "pw",
 ];
 
-/// The request target with secret query values replaced by `***`.
+/// Paths whose last segment may be a secret (`DELETE /Auth/Keys/{key}`), compared
+/// case-insensitively.
+const SECRET_PATH_PREFIXES: &[&str] = &["/auth/keys/"];
+
+/// The request target with secret query values (and secret path segments) replaced by `***`.
 pub fn redact_target(path: &str, query: &str) -> String {
+    let routed = super::jellyfin::wire::routing_path(path);
+    let path = match SECRET_PATH_PREFIXES
+        .iter()
+        .find(|p| routed.starts_with(*p) && routed.len() > p.len())
+    {
+        Some(p) => format!("{p}***"),
+        None => path.to_string(),
+    };
     if query.is_empty() {
-        return path.to_string();
+        return path;
     }
     let parts: Vec<String> = query
         .split('&')
@@ -68,6 +80,9 @@ mod tests {
             "/Videos/1/stream?static=true&api_key=***&ApiKey=***"
         );
         assert_eq!(redact_target("/x", ""), "/x");
+        assert_eq!(redact_target("/Auth/Keys/abc123", ""), "/auth/keys/***");
+        assert_eq!(redact_target("//auth//KEYS/abc123/", ""), "/auth/keys/***");
+        assert_eq!(redact_target("/Auth/Keys", "app=x"), "/Auth/Keys?app=x");
         assert!(!redact_target("/a", "X-Emby-Token=s3cr3t").contains("s3cr3t"));
     }
 }

@@ -48,6 +48,13 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
             entries.remove(key);
         }
     }
+
+    /// Forgets everything (after a change that may affect many entries, e.g. a user's rights).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod items;
 pub mod libraries;
 pub mod media_files;
 pub mod sessions;
+pub mod user_admin;
 pub mod user_data;
 pub mod users;
 

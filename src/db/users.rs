@@ -53,6 +53,7 @@ pub async fn create(
         created_at: Set(now_ms()),
         last_login_at: Set(None),
         last_activity_at: Set(None),
+        configuration_json: Set(None),
     }
     .insert(&c.write)
     .await?)
@@ -84,6 +85,7 @@ pub fn to_domain(u: user::Model) -> User {
         created_at: u.created_at,
         last_login_at: u.last_login_at,
         last_activity_at: u.last_activity_at,
+        configuration_json: u.configuration_json,
     }
 }
 

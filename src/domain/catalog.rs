@@ -141,6 +141,8 @@ pub struct User {
     pub created_at: i64,
     pub last_login_at: Option<i64>,
     pub last_activity_at: Option<i64>,
+    /// Jellyfin `UserConfiguration` the user saved (a JSON object), if any.
+    pub configuration_json: Option<String>,
 }
 
 /// A client device a user logged in from.

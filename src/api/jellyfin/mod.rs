@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod auth_header;
+pub mod auth_keys;
 pub mod browse;
 pub mod discovery;
 pub mod dto;
@@ -19,6 +20,8 @@ pub mod socket;
 pub mod startup;
 pub mod subtitles;
 pub mod system;
+pub mod user_admin;
+pub mod user_configuration;
 pub mod users;
 pub mod wire;
 pub mod wire_time;
@@ -67,6 +70,45 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(users::post_capabilities),
     )
     .route("/sessions/logout", web::post().to(users::logout));
+    configure_user_admin(cfg);
+}
+
+/// User administration, passwords, settings and API keys. The fixed `/users/…` paths come
+/// before the legacy `POST /users/{user_id}`, which would otherwise take them.
+fn configure_user_admin(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/users/new",
+        web::post().to(user_admin::create_user_by_name),
+    )
+    .route(
+        "/users/password",
+        web::post().to(user_admin::update_user_password),
+    )
+    .route(
+        "/users/configuration",
+        web::post().to(user_admin::update_user_configuration),
+    )
+    .route("/users", web::post().to(user_admin::update_user))
+    .route("/users/{user_id}", web::post().to(user_admin::update_user))
+    .route(
+        "/users/{user_id}",
+        web::delete().to(user_admin::delete_user),
+    )
+    .route(
+        "/users/{user_id}/policy",
+        web::post().to(user_admin::update_user_policy),
+    )
+    .route(
+        "/users/{user_id}/password",
+        web::post().to(user_admin::update_user_password),
+    )
+    .route(
+        "/users/{user_id}/configuration",
+        web::post().to(user_admin::update_user_configuration),
+    )
+    .route("/auth/keys", web::get().to(auth_keys::get_keys))
+    .route("/auth/keys", web::post().to(auth_keys::create_key))
+    .route("/auth/keys/{key}", web::delete().to(auth_keys::revoke_key));
 }
 
 /// Browsing (current and legacy spellings share handlers) and play state.

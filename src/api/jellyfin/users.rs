@@ -14,7 +14,7 @@ use crate::db::sessions::{self, DeviceInfo};
 use crate::domain::{Device, User};
 
 /// Failed logins allowed per user name within the window before answers become 429.
-const MAX_FAILED_LOGINS: u32 = 5;
+pub const MAX_FAILED_LOGINS: u32 = 5;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -65,26 +65,6 @@ pub struct UserPolicy {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct UserConfiguration {
-    play_default_audio_track: bool,
-    subtitle_language_preference: String,
-    display_missing_episodes: bool,
-    grouped_folders: Vec<String>,
-    subtitle_mode: &'static str,
-    display_collections_view: bool,
-    enable_local_password: bool,
-    ordered_views: Vec<String>,
-    latest_items_excludes: Vec<String>,
-    my_media_excludes: Vec<String>,
-    hide_played_in_latest: bool,
-    remember_audio_selections: bool,
-    remember_subtitle_selections: bool,
-    enable_next_episode_auto_play: bool,
-    cast_receiver_id: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct UserDto {
     name: String,
     server_id: String,
@@ -98,7 +78,9 @@ pub struct UserDto {
     last_login_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_activity_date: Option<String>,
-    configuration: UserConfiguration,
+    /// The user's saved settings over Jellyfin's defaults (jellyfin-web reads the audio and
+    /// subtitle preferences, `OrderedViews`, `EnableNextEpisodeAutoPlay`…).
+    configuration: Value,
     policy: UserPolicy,
 }
 
@@ -114,23 +96,7 @@ pub fn user_dto(state: &AppState, u: &User) -> UserDto {
         enable_auto_login: false,
         last_login_date: u.last_login_at.map(format_ms),
         last_activity_date: u.last_activity_at.map(format_ms),
-        configuration: UserConfiguration {
-            play_default_audio_track: true,
-            subtitle_language_preference: String::new(),
-            display_missing_episodes: false,
-            grouped_folders: Vec::new(),
-            subtitle_mode: "Default",
-            display_collections_view: false,
-            enable_local_password: false,
-            ordered_views: Vec::new(),
-            latest_items_excludes: Vec::new(),
-            my_media_excludes: Vec::new(),
-            hide_played_in_latest: true,
-            remember_audio_selections: true,
-            remember_subtitle_selections: true,
-            enable_next_episode_auto_play: true,
-            cast_receiver_id: "F007D354",
-        },
+        configuration: super::user_configuration::for_user(u),
         policy: UserPolicy {
             is_administrator: u.is_admin,
             is_hidden: false,

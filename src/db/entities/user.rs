@@ -12,6 +12,7 @@ pub struct Model {
     pub created_at: i64,
     pub last_login_at: Option<i64>,
     pub last_activity_at: Option<i64>,
+    pub configuration_json: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
