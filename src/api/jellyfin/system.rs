@@ -185,9 +185,18 @@ pub async fn get_quick_connect_enabled() -> HttpResponse {
         .body("false")
 }
 
-/// Routes Kinora does not serve answer as an empty Jellyfin server would.
-pub async fn not_found() -> Result<HttpResponse, JfError> {
-    Err(JfError::NotFound)
+/// Marks answers from no route at all, so the route coverage list (api-compat/COVERAGE.md,
+/// kept by `tests/api_coverage.rs`) can tell "not served" from a served route's own 404.
+pub const UNROUTED_HEADER: &str = "x-kinora-unrouted";
+
+/// Routes Kinora does not serve answer as an empty Jellyfin server would: 404.
+pub async fn not_found() -> HttpResponse {
+    let mut res = actix_web::ResponseError::error_response(&JfError::NotFound);
+    res.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static(UNROUTED_HEADER),
+        actix_web::http::header::HeaderValue::from_static("1"),
+    );
+    res
 }
 
 /// `/` leads to the web client, as on Jellyfin.
