@@ -329,6 +329,50 @@ async fn browse_and_play_state() {
         200
     );
     assert_eq!(jf.get("/UserItems/Resume").await["TotalRecordCount"], 0);
+
+    // Reports with their fields in the query (PlayingItems, new and legacy).
+    assert_eq!(
+        jf.status(
+            reqwest::Method::POST,
+            &format!("/PlayingItems/{beta_id}?PositionTicks=0&PlayMethod=DirectPlay&CanSeek=true"),
+            None
+        )
+        .await,
+        204
+    );
+    let sessions = jf.get("/Sessions").await;
+    assert_eq!(sessions[0]["NowPlayingItem"]["Id"], beta_id.as_str());
+    assert_eq!(sessions[0]["PlayState"]["PlayMethod"], "DirectPlay");
+    assert_eq!(
+        jf.status(
+            reqwest::Method::POST,
+            &format!(
+                "/Users/{}/PlayingItems/{beta_id}/Progress?PositionTicks=1000&IsPaused=true",
+                jf.user_id
+            ),
+            None
+        )
+        .await,
+        204
+    );
+    assert_eq!(jf.get("/Sessions").await[0]["PlayState"]["IsPaused"], true);
+    assert_eq!(
+        jf.status(
+            reqwest::Method::DELETE,
+            &format!(
+                "/Users/{}/PlayingItems/{beta_id}?PositionTicks=1000",
+                jf.user_id
+            ),
+            None
+        )
+        .await,
+        204
+    );
+    assert!(jf.get("/Sessions").await[0].get("NowPlayingItem").is_none());
+    // Stopped below the minimum resume percentage: neither played nor resumable (Jellyfin).
+    let ud = jf.get(&format!("/UserItems/{beta_id}/UserData")).await;
+    assert_eq!(ud["Played"], false, "{ud}");
+    assert_eq!(ud["PlaybackPositionTicks"], 0, "{ud}");
     assert_eq!(
         jf.status(
             reqwest::Method::POST,
@@ -353,6 +397,30 @@ async fn browse_and_play_state() {
         .get(&format!("/Items/Latest?ParentId={movies_view}&Limit=10"))
         .await;
     assert_eq!(latest_movies.as_array().unwrap().len(), 2);
+
+    // Quick search: case and accents folded, types filtered, the term required.
+    let hints = jf.get("/Search/Hints?searchTerm=ALP&Limit=5").await;
+    assert_eq!(hints["TotalRecordCount"], 1, "{hints}");
+    assert_eq!(hints["SearchHints"][0]["Name"], "Alpha");
+    assert_eq!(hints["SearchHints"][0]["Type"], "Movie");
+    assert_eq!(hints["SearchHints"][0]["MatchedTerm"], "ALP");
+    let hint_id = hints["SearchHints"][0]["ItemId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(hints["SearchHints"][0]["Id"], hint_id.as_str());
+    let none = jf
+        .get("/Search/Hints?searchTerm=alp&IncludeItemTypes=Series")
+        .await;
+    assert_eq!(none["TotalRecordCount"], 0);
+    let people = jf
+        .get("/Search/Hints?searchTerm=alp&IncludeItemTypes=Person")
+        .await;
+    assert_eq!(people["SearchHints"], serde_json::json!([]));
+    assert_eq!(
+        jf.status(reqwest::Method::GET, "/Search/Hints", None).await,
+        400
+    );
 
     // Routes for features Kinora does not have answer like an empty server.
     assert_eq!(jf.get("/Genres").await["TotalRecordCount"], 0);

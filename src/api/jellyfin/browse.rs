@@ -40,7 +40,7 @@ fn kind_from_jellyfin(name: &str) -> Option<Vec<ItemKind>> {
     })
 }
 
-fn kinds(q: &JfQuery, name: &str) -> (Vec<ItemKind>, bool) {
+pub(super) fn kinds(q: &JfQuery, name: &str) -> (Vec<ItemKind>, bool) {
     let asked = q.list(name);
     let mut out = Vec::new();
     for n in &asked {

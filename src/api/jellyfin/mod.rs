@@ -16,6 +16,7 @@ pub mod playback;
 pub mod playstate;
 pub mod query;
 pub mod respond;
+pub mod search;
 pub mod socket;
 pub mod startup;
 pub mod subtitles;
@@ -142,6 +143,7 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         "/users/{user_id}/items/latest",
         web::get().to(browse::get_latest_media_legacy),
     );
+    cfg.route("/search/hints", web::get().to(search::get_search_hints));
     cfg.route("/items/filters", web::get().to(browse::get_query_filters));
     cfg.route("/items/filters2", web::get().to(browse::get_query_filters2));
     cfg.route("/items/counts", web::get().to(browse::get_item_counts));
@@ -172,6 +174,8 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         "/users/{user_id}/items/{item_id}/intros",
         "/videos/{item_id}/additionalparts",
         "/mediasegments/{item_id}",
+        "/items/suggestions",
+        "/users/{user_id}/suggestions",
         "/genres",
         "/persons",
         "/studios",
@@ -287,6 +291,23 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         web::post().to(playstate::stopped),
     );
     cfg.route("/sessions/playing/ping", web::post().to(playstate::ping));
+    for (path, method) in [
+        ("/playingitems/{item_id}", web::post()),
+        ("/playingitems/{item_id}/progress", web::post()),
+        ("/playingitems/{item_id}", web::delete()),
+    ] {
+        cfg.route(path, method.to(playstate::playing_item));
+    }
+    for (path, method) in [
+        ("/users/{user_id}/playingitems/{item_id}", web::post()),
+        (
+            "/users/{user_id}/playingitems/{item_id}/progress",
+            web::post(),
+        ),
+        ("/users/{user_id}/playingitems/{item_id}", web::delete()),
+    ] {
+        cfg.route(path, method.to(playstate::playing_item_legacy));
+    }
     cfg.route(
         "/library/refresh",
         web::post().to(playstate::refresh_library),

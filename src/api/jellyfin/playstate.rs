@@ -206,6 +206,15 @@ async fn report(
 ) -> Result<HttpResponse, JfError> {
     let body: Value = serde_json::from_slice(body)
         .map_err(|e| JfError::BadRequest(format!("invalid JSON body: {e}")))?;
+    report_value(state, auth, body, kind).await
+}
+
+async fn report_value(
+    state: &AppState,
+    auth: &JfAuth,
+    body: Value,
+    kind: Report,
+) -> Result<HttpResponse, JfError> {
     let raw_id = body_field(&body, "ItemId")
         .and_then(Value::as_str)
         .ok_or_else(|| JfError::BadRequest("ItemId is required".into()))?;
@@ -259,6 +268,67 @@ pub async fn stopped(
     body: web::Bytes,
 ) -> Result<HttpResponse, JfError> {
     report(&state, &auth, &body, Report::Stop).await
+}
+
+/// `/PlayingItems/{itemId}[/Progress]` (POST start/progress, DELETE stop) and the legacy
+/// `/Users/{userId}/PlayingItems/…`: the same reports with their fields in the query string
+/// (older clients and Kodi's add-on in some versions).
+pub async fn playing_item(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    playing_item_report(&req, &state, &auth, &path).await
+}
+
+pub async fn playing_item_legacy(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, JfError> {
+    let (user, item) = path.into_inner();
+    check_path_user(&state, &auth, &user).await?;
+    playing_item_report(&req, &state, &auth, &item).await
+}
+
+async fn playing_item_report(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &JfAuth,
+    item: &str,
+) -> Result<HttpResponse, JfError> {
+    let q = JfQuery::parse(req.query_string());
+    let kind = if req.method() == actix_web::http::Method::DELETE {
+        Report::Stop
+    } else if req.path().ends_with("/progress") {
+        Report::Progress
+    } else {
+        Report::Start
+    };
+    let mut body = serde_json::json!({ "ItemId": item });
+    for name in [
+        "PositionTicks",
+        "AudioStreamIndex",
+        "SubtitleStreamIndex",
+        "VolumeLevel",
+    ] {
+        if let Some(v) = q.i64(name) {
+            body[name] = v.into();
+        }
+    }
+    for name in ["IsPaused", "IsMuted", "CanSeek"] {
+        if let Some(v) = q.bool(name) {
+            body[name] = v.into();
+        }
+    }
+    for name in ["MediaSourceId", "PlayMethod", "PlaySessionId", "RepeatMode"] {
+        if let Some(v) = q.get(name) {
+            body[name] = v.into();
+        }
+    }
+    report_value(state, auth, body, kind).await
 }
 
 pub async fn ping(_auth: JfAuth) -> HttpResponse {
