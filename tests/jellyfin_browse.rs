@@ -190,6 +190,20 @@ async fn browse_and_play_state() {
         .await;
     let eps = episodes["Items"].as_array().unwrap();
     assert_eq!(eps.len(), 3);
+    assert!(
+        eps[0].get("MediaSources").is_none(),
+        "sources only when asked for"
+    );
+    let with_sources = jf
+        .get(&format!(
+            "/Shows/{series_id}/Episodes?SeasonId={season_id}&Fields=MediaSources,Overview"
+        ))
+        .await;
+    for e in with_sources["Items"].as_array().unwrap() {
+        let sources = e["MediaSources"].as_array().unwrap();
+        assert_eq!(sources.len(), 1, "{e}");
+        assert_eq!(sources[0]["MediaStreams"][0]["Type"], "Video");
+    }
     for (n, e) in eps.iter().enumerate() {
         assert_eq!(e["Type"], "Episode");
         assert_eq!(e["IndexNumber"], n as i64 + 1);

@@ -104,6 +104,29 @@ pub(super) async fn page_dtos(
     Ok(page.iter().map(|i| base_item(i, &ctx, user_data)).collect())
 }
 
+/// Puts a playable item's versions and streams on its DTO (details, or `Fields=MediaSources`).
+async fn attach_sources(
+    state: &AppState,
+    item: &Item,
+    dto: &mut BaseItemDto,
+) -> Result<(), JfError> {
+    if !item.kind.is_playable() {
+        return Ok(());
+    }
+    let sources = super::playback::item_sources(state, item).await?;
+    dto.media_streams = sources
+        .first()
+        .map(|s| s.media_streams.iter().map(to_value).collect());
+    dto.media_sources = Some(sources.iter().map(to_value).collect());
+    // Subtitle files next to the video count too (the listing only knows embedded ones).
+    dto.has_subtitles = Some(
+        sources
+            .iter()
+            .any(|s| s.media_streams.iter().any(|m| m.kind == "Subtitle")),
+    );
+    Ok(())
+}
+
 /// One page of a browse query as Jellyfin's `{Items, TotalRecordCount, StartIndex}`.
 async fn browse_response(
     req: &HttpRequest,
@@ -113,7 +136,18 @@ async fn browse_response(
     with_user_data: bool,
 ) -> Result<HttpResponse, JfError> {
     let (page, total) = items::browse(&state.catalog, bq).await?;
-    let dtos = page_dtos(state, auth, &page, with_user_data).await?;
+    let mut dtos = page_dtos(state, auth, &page, with_user_data).await?;
+    // Sources cost a query and a folder listing per item: only when asked for (Swiftfin asks
+    // for them on episode lists to pick versions).
+    let fields = JfQuery::parse(req.query_string()).list("Fields");
+    if fields
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case("MediaSources") || f.eq_ignore_ascii_case("MediaStreams"))
+    {
+        for (item, dto) in page.iter().zip(dtos.iter_mut()) {
+            attach_sources(state, item, dto).await?;
+        }
+    }
     Ok(json(
         req,
         &QueryResult {
@@ -273,20 +307,12 @@ pub async fn get_item(
         .into_iter()
         .next();
     // Details carry the item's versions and streams (contract §5: emitted on single-item GETs).
-    if let Some(dto) = dto.as_mut().filter(|_| item.kind.is_playable()) {
-        let sources = super::playback::item_sources(&state, &item).await?;
-        dto.media_streams = sources
-            .first()
-            .map(|s| s.media_streams.iter().map(to_value).collect());
-        dto.media_sources = Some(sources.iter().map(to_value).collect());
-        // Subtitle files next to the video count too (the listing only knows embedded ones).
-        dto.has_subtitles = Some(
-            sources
-                .iter()
-                .any(|s| s.media_streams.iter().any(|m| m.kind == "Subtitle")),
-        );
-        // No chapter extraction yet: an empty list, which clients read as "no chapters".
-        dto.chapters = Some(Vec::new());
+    if let Some(dto) = dto.as_mut() {
+        attach_sources(&state, &item, dto).await?;
+        if item.kind.is_playable() {
+            // No chapter extraction yet: an empty list, which clients read as "no chapters".
+            dto.chapters = Some(Vec::new());
+        }
     }
     Ok(json(&req, &dto))
 }
