@@ -1,4 +1,6 @@
-//! Playback: serving files (direct play), subtitles and, later, remux and transcode sessions.
+//! Playback: serving files (direct play), subtitles, image placeholders and, later, remux and
+//! transcode sessions.
 
+pub mod blurhash;
 pub mod direct_play;
 pub mod subtitles;
