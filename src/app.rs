@@ -14,6 +14,7 @@ use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::db::{self, libraries, Catalog};
 use crate::jobs::{JobQueue, JobRunner};
+use crate::llm::Router;
 use crate::scanner::{self, Scanner};
 use crate::workers::Pipeline;
 
@@ -30,6 +31,9 @@ pub struct Core {
     pub jobs: JobQueue,
     pub scanner: Scanner,
     pub pipeline: Pipeline,
+    /// Every LLM call goes through this router; it never blocks start-up (providers are
+    /// contacted only when something asks).
+    pub llm: Arc<Router>,
 }
 
 impl Core {
@@ -72,12 +76,15 @@ impl Core {
             }),
             data_dir: config.data_dir.clone(),
         };
+        let llm = Arc::new(Router::new(&config, Some(catalog.clone())));
+        log_llm_providers(&llm);
         Ok(Core {
             config,
             catalog,
             jobs,
             scanner,
             pipeline,
+            llm,
         })
     }
 
@@ -87,6 +94,21 @@ impl Core {
             Arc::new(self.pipeline.clone()),
             self.config.job_workers(),
         )
+    }
+}
+
+/// One line per configured LLM provider at start-up, so a log shows what may leave the machine.
+fn log_llm_providers(llm: &Router) {
+    for p in llm.providers() {
+        tracing::info!(
+            provider = %p.name,
+            kind = p.kind,
+            location = p.location,
+            model = %p.model,
+            state = p.state,
+            tasks = %p.tasks.join(","),
+            "LLM provider"
+        );
     }
 }
 
@@ -165,6 +187,7 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         core.scanner.clone(),
         control_token,
         server_id,
+        core.llm.clone(),
     );
     let library_changes = api::jellyfin::library_changes::spawn(state.clone());
     let listener = TcpListener::bind((config.server.bind.as_str(), config.server.port))

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod jobs;
+pub mod llm;
 pub mod media;
 pub mod naming;
 pub mod probe;

@@ -47,6 +47,39 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// LLM providers: check them, ask one, show the usage ledger.
+    Llm {
+        #[command(subcommand)]
+        command: LlmCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LlmCommand {
+    /// Check every configured provider (reachable, model present, a structured answer
+    /// parses) and print one row per provider; fails if a provider meant to be used does not
+    /// work.
+    Test,
+    /// Send one prompt through the router as TASK (classify, describe, fill_metadata,
+    /// search_query, embed); prints which provider answered, after which fallbacks, and the
+    /// answer.
+    Ask {
+        #[arg(long)]
+        task: String,
+        /// Record the call against this item id in the ledger.
+        #[arg(long)]
+        item: Option<String>,
+        prompt: String,
+    },
+    /// Calls, tokens and cost from the ledger, by day, provider and task.
+    Usage {
+        /// Days back, today included.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Print the totals as JSON (the shape of GET /api/v1/llm/usage's groups).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,9 +96,12 @@ enum ApikeyCommand {
 
 /// The server logs at info; one-shot commands only warn, so their own output (a key, a
 /// progress bar) stays readable. `KINORA_LOG` overrides both.
-fn init_tracing(serving: bool) {
+fn init_tracing(serving: bool, llm: bool) {
     let default = if serving {
         "info,sqlx=warn,sea_orm=warn"
+    } else if llm {
+        // Cloud calls are logged at info: a person running `kinora llm` sees what left.
+        "warn,kinora::llm=info,sqlx=warn,sea_orm=warn"
     } else {
         "warn,sqlx=warn,sea_orm=warn"
     };
@@ -79,7 +115,10 @@ fn init_tracing(serving: bool) {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::Serve));
+    init_tracing(
+        matches!(cli.command, Command::Serve),
+        matches!(cli.command, Command::Llm { .. }),
+    );
     // reqwest is built without a default TLS provider; pick the one crypto backend we ship.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -136,6 +175,181 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{key}");
             Ok(())
         }
+        Command::Llm { command } => llm_command(&config, command).await,
+    }
+}
+
+async fn llm_command(config: &Config, command: LlmCommand) -> anyhow::Result<()> {
+    use kinora::llm::{Call, DataKind, Router, Task};
+    let catalog = kinora::db::Catalog::open(&config.database_url()).await?;
+    let router = Router::new(config, Some(catalog.clone()));
+    let result = match command {
+        LlmCommand::Test => {
+            let rows = router.check().await;
+            if rows.is_empty() {
+                println!("no LLM provider is configured ([[llm.providers]] in the config)");
+            }
+            print_table(
+                &["PROVIDER", "KIND", "WHERE", "MODEL", "STATE", "DETAIL"],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.name.clone(),
+                            r.kind.to_string(),
+                            r.location.to_string(),
+                            r.model.clone(),
+                            r.state.to_string(),
+                            r.detail.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+            let failed: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.is_failure())
+                .map(|r| r.name.as_str())
+                .collect();
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "LLM providers not working: {}",
+                    failed.join(", ")
+                ))
+            }
+        }
+        LlmCommand::Ask { task, item, prompt } => {
+            let Some(task) = Task::parse(&task) else {
+                anyhow::bail!(
+                    "unknown task {task:?}; tasks: classify, describe, fill_metadata, search_query, embed"
+                );
+            };
+            let data = [DataKind::Text];
+            let show_fallbacks = |fallbacks: &[kinora::llm::Attempt]| {
+                for a in fallbacks {
+                    println!("fallback: {a}");
+                }
+            };
+            if task == Task::Embed {
+                let e = router
+                    .embed(std::slice::from_ref(&prompt), item.as_deref(), &data)
+                    .await?;
+                show_fallbacks(&e.fallbacks);
+                let v = e.vectors.first().cloned().unwrap_or_default();
+                println!(
+                    "answered by: {} (model {}) after {} fallback(s)",
+                    e.provider,
+                    e.model,
+                    e.fallbacks.len()
+                );
+                let head: Vec<String> = v.iter().take(8).map(|x| format!("{x:.4}")).collect();
+                println!("embedding: {} dimensions [{}, …]", v.len(), head.join(", "));
+            } else {
+                let answer = router
+                    .structured(&Call {
+                        task,
+                        input: &prompt,
+                        item_id: item.as_deref(),
+                        data: &data,
+                    })
+                    .await?;
+                show_fallbacks(&answer.fallbacks);
+                println!(
+                    "answered by: {} (model {}) after {} fallback(s), {} repair(s); prompt {}; {} tokens in, {} out",
+                    answer.provider,
+                    answer.model,
+                    answer.fallbacks.len(),
+                    answer.repairs,
+                    answer.prompt_version,
+                    answer.input_tokens,
+                    answer.output_tokens
+                );
+                println!("{}", serde_json::to_string_pretty(&answer.value)?);
+            }
+            Ok(())
+        }
+        LlmCommand::Usage { days, json } => {
+            let u = router.usage(days.max(1)).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&u)?);
+            } else {
+                let usd = |m: i64| format!("{:.4}", m as f64 / 1e6);
+                println!(
+                    "LLM usage since {} ({} day(s)): {} calls ({} failed), {} tokens in, {} out, ${}",
+                    u.since_day,
+                    days.max(1),
+                    u.totals.calls,
+                    u.totals.failed,
+                    u.totals.input_tokens,
+                    u.totals.output_tokens,
+                    usd(u.totals.cost_micro_usd)
+                );
+                match router.daily_cloud_budget_usd() {
+                    Some(b) => println!(
+                        "cloud today: ${} of the ${b:.4} daily budget",
+                        usd(u.cloud_today_micro_usd)
+                    ),
+                    None => println!(
+                        "cloud today: ${} (no daily budget set)",
+                        usd(u.cloud_today_micro_usd)
+                    ),
+                }
+                for (title, rows) in [
+                    ("DAY", &u.by_day),
+                    ("PROVIDER", &u.by_provider),
+                    ("TASK", &u.by_task),
+                ] {
+                    println!();
+                    print_table(
+                        &[
+                            title,
+                            "CALLS",
+                            "FAILED",
+                            "TOKENS IN",
+                            "TOKENS OUT",
+                            "COST USD",
+                        ],
+                        rows.iter()
+                            .map(|r| {
+                                vec![
+                                    r.key.clone(),
+                                    r.calls.to_string(),
+                                    r.failed.to_string(),
+                                    r.input_tokens.to_string(),
+                                    r.output_tokens.to_string(),
+                                    usd(r.cost_micro_usd),
+                                ]
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            Ok(())
+        }
+    };
+    catalog.close().await;
+    result
+}
+
+/// Left-aligned columns, two spaces apart.
+fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(headers.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        line(row);
     }
 }
 

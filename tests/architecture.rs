@@ -33,6 +33,18 @@ const RULES: &[(&str, &[&str])] = &[
     ("process.rs", &["crate::api", "crate::db", "sea_orm"]),
     ("media", &["crate::db", "crate::api", "sea_orm"]),
     ("workers", &["crate::api", "actix_web"]),
+    // The LLM layer reaches the catalog only through `db::llm_ledger`, never entities.
+    (
+        "llm",
+        &[
+            "crate::api",
+            "crate::db::entities",
+            "sea_orm",
+            "actix_web",
+            "crate::workers",
+            "crate::scanner",
+        ],
+    ),
     ("api", &["sea_orm", "crate::db::entities", "crate::app"]),
 ];
 

@@ -8,6 +8,7 @@ mod m0001_initial;
 mod m0002_sort_name_bytewise;
 mod m0003_items_browse_index;
 mod m0005_user_configuration;
+mod m0006_llm_ledger;
 
 pub struct Migrator;
 
@@ -19,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_sort_name_bytewise::Migration),
             Box::new(m0003_items_browse_index::Migration),
             Box::new(m0005_user_configuration::Migration),
+            // m0004 comes from another branch; the names keep the order right once merged.
+            Box::new(m0006_llm_ledger::Migration),
         ]
     }
 }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub pushes: tokio::sync::broadcast::Sender<crate::api::jellyfin::socket::Push>,
     /// What each device is playing (from its playback reports).
     pub now_playing: Arc<crate::api::jellyfin::now_playing::NowPlaying>,
+    /// The LLM router: provider states and the usage ledger.
+    pub llm: Arc<crate::llm::Router>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
         scanner: Scanner,
         control_token: String,
         server_id: String,
+        llm: Arc<crate::llm::Router>,
     ) -> AppState {
         AppState {
             config,
@@ -61,6 +64,7 @@ impl AppState {
             login_failures: Arc::new(TtlCache::new(Duration::from_secs(300), 4096)),
             pushes: tokio::sync::broadcast::channel(256).0,
             now_playing: Arc::default(),
+            llm,
         }
     }
 }

@@ -3,12 +3,16 @@
 //! message that names the key.
 
 mod env;
+mod llm;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 pub use env::apply_env_overrides;
+pub use llm::{
+    url_is_local, LlmConfig, LlmProviderConfig, LlmTasksConfig, PrivacyConfig, ProviderKind,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -37,6 +41,8 @@ pub struct Config {
     pub tools: ToolsConfig,
     pub admin: AdminConfig,
     pub web: WebConfig,
+    pub privacy: PrivacyConfig,
+    pub llm: LlmConfig,
     pub libraries: Vec<LibraryConfig>,
 }
 
@@ -51,6 +57,8 @@ impl Default for Config {
             tools: ToolsConfig::default(),
             admin: AdminConfig::default(),
             web: WebConfig::default(),
+            privacy: PrivacyConfig::default(),
+            llm: LlmConfig::default(),
             libraries: Vec::new(),
         }
     }
@@ -304,6 +312,7 @@ impl Config {
                 ));
             }
         }
+        self.llm.validate()?;
         let mut names = std::collections::HashSet::new();
         for (i, lib) in self.libraries.iter().enumerate() {
             if lib.name.trim().is_empty() {

@@ -134,11 +134,13 @@ fn example_config_is_valid_and_documents_every_key() {
                     text.contains(&format!("[{section}]")),
                     "missing [{section}]"
                 );
-                for key in t.keys() {
-                    assert!(
-                        text.contains(&format!("{key} =")),
-                        "missing {section}.{key}"
-                    );
+                for (key, v) in &t {
+                    let documented = match v {
+                        toml::Value::Table(_) => text.contains(&format!("[{section}.{key}]")),
+                        toml::Value::Array(_) => text.contains(&format!("[[{section}.{key}]]")),
+                        _ => text.contains(&format!("{key} =")),
+                    };
+                    assert!(documented, "missing {section}.{key}");
                 }
             }
             toml::Value::Array(_) => {
@@ -159,6 +161,23 @@ fn example_config_is_valid_and_documents_every_key() {
         "kind =",
         "name =",
         "path =",
+        "local_only =",
+        "daily_cloud_budget_usd =",
+        "base_url =",
+        "model =",
+        "embed_model =",
+        "api_key_env =",
+        "cloud =",
+        "enabled =",
+        "timeout_secs =",
+        "max_concurrent =",
+        "input_price_per_mtok =",
+        "output_price_per_mtok =",
+        "classify =",
+        "describe =",
+        "fill_metadata =",
+        "search_query =",
+        "embed =",
     ] {
         assert!(text.contains(key), "missing {key}");
     }
@@ -185,4 +204,140 @@ fn a_web_dir_must_hold_a_bundle() {
     )
     .unwrap();
     assert_eq!(c.web.jellyfin_web_dir.as_deref(), Some(empty.path()));
+}
+
+const LLM_TOML: &str = r#"
+[privacy]
+local_only = false
+
+[llm]
+daily_cloud_budget_usd = 0.5
+
+[[llm.providers]]
+name = "local"
+kind = "openai"
+base_url = "http://127.0.0.1:8080/v1"
+model = "smollm2"
+api_key_env = "OPENAI_API_KEY"
+
+[[llm.providers]]
+name = "cloud-claude"
+kind = "anthropic"
+base_url = "https://api.anthropic.com"
+model = "claude-haiku-4-5"
+api_key_env = "ANTHROPIC_API_KEY"
+enabled = true
+input_price_per_mtok = 1.0
+output_price_per_mtok = 5.0
+
+[[llm.providers]]
+name = "ollama"
+kind = "ollama"
+base_url = "http://ollama:11434"
+model = "qwen2.5:3b"
+embed_model = "nomic-embed-text"
+
+[llm.tasks]
+classify = ["cloud-claude", "local"]
+embed = ["ollama"]
+"#;
+
+#[test]
+fn llm_providers_and_tasks_in_the_issue_shape() {
+    let c = Config::from_parts(LLM_TOML, "t", &[]).unwrap();
+    assert_eq!(c.llm.providers.len(), 3);
+    let local = c.llm.provider("local").unwrap();
+    assert_eq!(local.kind, ProviderKind::Openai);
+    assert!(!local.is_cloud() && local.is_enabled());
+    assert_eq!(local.timeout_secs, 120);
+    assert_eq!(local.max_concurrent, 2);
+    let claude = c.llm.provider("cloud-claude").unwrap();
+    assert!(claude.is_cloud() && claude.is_enabled());
+    // A compose service name is local; its embeddings use their own model.
+    let ollama = c.llm.provider("ollama").unwrap();
+    assert!(!ollama.is_cloud());
+    assert_eq!(ollama.embedding_model(), "nomic-embed-text");
+    assert_eq!(c.llm.route("classify"), ["cloud-claude", "local"]);
+    assert_eq!(c.llm.route("embed"), ["ollama"]);
+    // Unset tasks use the enabled local providers only.
+    assert_eq!(c.llm.route("describe"), ["local", "ollama"]);
+    assert_eq!(c.llm.daily_cloud_budget_usd, Some(0.5));
+    // Overrides reach into the section like any other key.
+    let c = Config::from_parts(
+        LLM_TOML,
+        "t",
+        &env(&[
+            ("KINORA_PRIVACY__LOCAL_ONLY", "true"),
+            ("KINORA_LLM__TASKS__DESCRIBE", r#"["local"]"#),
+        ]),
+    )
+    .unwrap();
+    assert!(c.privacy.local_only);
+    assert_eq!(c.llm.route("describe"), ["local"]);
+}
+
+#[test]
+fn cloud_is_decided_from_the_url_and_is_off_until_enabled() {
+    for (url, local) in [
+        ("http://127.0.0.1:8080/v1", true),
+        ("http://localhost:11434", true),
+        ("http://[::1]:8080/v1", true),
+        ("http://192.168.1.20:11434", true),
+        ("http://10.0.0.5", true),
+        ("http://ollama:11434", true),
+        ("http://gpu-box.lan:8000/v1", true),
+        ("https://api.openai.com/v1", false),
+        ("https://openrouter.ai/api/v1", false),
+        ("https://api.anthropic.com", false),
+        ("http://8.8.8.8/v1", false),
+        ("https://user:pw@api.example.com/v1", false),
+    ] {
+        assert_eq!(url_is_local(url), local, "{url}");
+    }
+    let c = Config::from_parts(
+        "[[llm.providers]]\nname='o'\nkind='openai'\nbase_url='https://api.openai.com/v1'\nmodel='m'\n",
+        "t",
+        &[],
+    )
+    .unwrap();
+    assert!(c.llm.providers[0].is_cloud());
+    assert!(!c.llm.providers[0].is_enabled());
+    assert!(c.llm.route("classify").is_empty());
+}
+
+#[test]
+fn llm_mistakes_are_named() {
+    let provider =
+        "[[llm.providers]]\nname='a'\nkind='openai'\nbase_url='http://127.0.0.1:1/v1'\nmodel='m'\n";
+    let err = Config::from_parts(
+        &format!("{provider}[llm.tasks]\nclassify=['b']\n"),
+        "t",
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("llm.tasks.classify"), "{err}");
+    let err = Config::from_parts(&format!("{provider}[llm.tasks]\nclasify=['a']\n"), "t", &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("clasify"), "{err}");
+    let err = Config::from_parts(
+        &format!("{provider}api_key_env='sk-ant-api03-SECRET'\n"),
+        "t",
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("api_key_env"), "{err}");
+    assert!(!err.to_string().contains("SECRET"), "{err}");
+    let err = Config::from_parts(&format!("{provider}kind='gemini'\n"), "t", &[]).unwrap_err();
+    assert!(err.to_string().contains("kind"), "{err}");
+    let err = Config::from_parts(&format!("{provider}{provider}"), "t", &[]).unwrap_err();
+    assert!(err.to_string().contains("duplicate provider"), "{err}");
+    let err = Config::from_parts(
+        "[[llm.providers]]\nname='c'\nkind='anthropic'\nbase_url='https://api.anthropic.com'\nmodel='m'\n[llm.tasks]\nembed=['c']\n",
+        "t",
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("llm.tasks.embed"), "{err}");
+    let err = Config::from_parts("[llm]\ndaily_cloud_budget_usd = -1.0\n", "t", &[]).unwrap_err();
+    assert!(err.to_string().contains("daily_cloud_budget_usd"), "{err}");
 }

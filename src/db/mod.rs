@@ -6,6 +6,7 @@ pub mod changes;
 pub mod entities;
 pub mod items;
 pub mod libraries;
+pub mod llm_ledger;
 pub mod media_files;
 pub mod sessions;
 pub mod user_admin;

@@ -4,6 +4,7 @@
 mod auth;
 mod dto;
 mod items;
+mod llm;
 mod system;
 
 use actix_web::web;
@@ -23,6 +24,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/items/{id}/stream"),
     ("head", "/api/v1/items/{id}/stream"),
     ("get", "/api/v1/jobs"),
+    ("get", "/api/v1/llm/providers"),
+    ("get", "/api/v1/llm/usage"),
 ];
 
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -40,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/scan", web::post().to(system::scan_all))
             .route("/scan/status", web::get().to(system::scan_status))
             .route("/jobs", web::get().to(system::jobs))
+            .route("/llm/providers", web::get().to(llm::providers))
+            .route("/llm/usage", web::get().to(llm::usage))
             .route("/items", web::get().to(items::list_items))
             .route("/items/{id}", web::get().to(items::get_item))
             .route("/items/{id}/stream", web::get().to(items::stream_item))
