@@ -183,6 +183,9 @@ impl std::fmt::Debug for ApiKey {
 /// An HTTP client with the provider's timeout. Connecting gets a shorter limit of its own so a
 /// dead host fails fast and the router moves on.
 pub fn http_client(timeout: Duration) -> reqwest::Client {
+    // reqwest is built without a TLS provider of its own and panics without one; `main`
+    // installs ring, but the clients must not depend on who called them first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))

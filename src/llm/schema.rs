@@ -71,7 +71,10 @@ pub fn parse_json(text: &str) -> Result<Value, String> {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    Err(format!("the answer is not a JSON document ({err})"))
+    let start: String = trimmed.chars().take(60).collect();
+    Err(format!(
+        "the answer is not a JSON document ({err}); it began {start:?}"
+    ))
 }
 
 #[cfg(test)]

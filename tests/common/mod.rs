@@ -2,6 +2,7 @@
 //! ffmpeg, driven over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fake_http;
 pub mod media;
 
 use std::path::{Path, PathBuf};
@@ -397,4 +398,21 @@ pub async fn fresh_postgres_db(base_url: &str) -> String {
     let _ = admin.close().await;
     let (prefix, _) = base_url.rsplit_once('/').unwrap();
     format!("{prefix}/{name}")
+}
+
+/// The real local LLM server (llama.cpp's server with SmolLM2-135M, `tests/support/
+/// llm_server.py`) that scripts/test starts: its base URL, without `/v1`. `None` locally when
+/// there is none; in CI it is required, so those tests fail instead of skipping.
+pub fn llm_url() -> Option<String> {
+    match std::env::var("KINORA_TEST_LLM_URL") {
+        Ok(u) if !u.is_empty() => Some(u.trim_end_matches('/').to_string()),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must provide KINORA_TEST_LLM_URL (scripts/test starts the local LLM server)"
+            );
+            eprintln!("KINORA_TEST_LLM_URL not set: real-LLM test skipped");
+            None
+        }
+    }
 }
