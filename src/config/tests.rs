@@ -341,3 +341,26 @@ fn llm_mistakes_are_named() {
     let err = Config::from_parts("[llm]\ndaily_cloud_budget_usd = -1.0\n", "t", &[]).unwrap_err();
     assert!(err.to_string().contains("daily_cloud_budget_usd"), "{err}");
 }
+
+#[test]
+fn llm_providers_from_the_environment_as_docker_compose_sets_them() {
+    let c = Config::from_parts(
+        LLM_TOML,
+        "t",
+        &env(&[
+            (
+                "KINORA_LLM__PROVIDERS",
+                r#"[{name = "ollama", kind = "ollama", base_url = "http://ollama:11434", model = "qwen2.5:3b", embed_model = "nomic-embed-text"}]"#,
+            ),
+            ("KINORA_LLM__TASKS", "{}"),
+            ("KINORA_PRIVACY__LOCAL_ONLY", "true"),
+        ]),
+    )
+    .unwrap();
+    // The variable replaces the file's providers.
+    assert_eq!(c.llm.providers.len(), 1);
+    assert_eq!(c.llm.providers[0].kind, ProviderKind::Ollama);
+    assert!(!c.llm.providers[0].is_cloud());
+    assert_eq!(c.llm.route("classify"), ["ollama"]);
+    assert!(c.privacy.local_only);
+}

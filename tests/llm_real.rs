@@ -1,0 +1,226 @@
+//! The LLM layer against a REAL local LLM: llama.cpp's HTTP server with SmolLM2-135M-Instruct
+//! on the CPU (`tests/support/llm_server.py`, started by scripts/test, which exports
+//! `KINORA_TEST_LLM_URL`). Covered here for real: the OpenAI-compatible client with JSON-schema
+//! output, the Anthropic client's plain messages, and the router with fallback and the ledger
+//! through the `kinora` binary. In CI a missing server fails these tests.
+//!
+//! The model is tiny and the machine small: prompts are short and answers capped, so the
+//! whole file takes seconds, not minutes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::fake_http::{anthropic_overloaded, FakeServer};
+use kinora::llm::provider::{ChatRequest, Message, OutputSchema, Provider};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_compatible_client_gets_schema_valid_json_from_a_real_model() {
+    let Some(url) = common::llm_url() else { return };
+    let client =
+        kinora::llm::openai::OpenAi::new(&format!("{url}/v1"), None, Duration::from_secs(120));
+    let models = client.models().await.unwrap();
+    assert!(models.contains(&"smollm2".to_string()), "{models:?}");
+    let schema = json!({
+        "type": "object",
+        "properties": {"kind": {"type": "string", "enum": ["movie", "episode"]}},
+        "required": ["kind"],
+        "additionalProperties": false
+    });
+    let answer = client
+        .chat(&ChatRequest {
+            model: "smollm2".into(),
+            system: "Answer with a JSON object like {\"kind\": \"movie\"}.".into(),
+            messages: vec![Message::user(
+                "Is The.Matrix.1999.1080p.mkv a movie or an episode?",
+            )],
+            schema: Some(OutputSchema {
+                name: "classification".into(),
+                description: "movie or episode".into(),
+                schema: schema.clone(),
+            }),
+            max_tokens: 30,
+            temperature: 0.0,
+        })
+        .await
+        .unwrap();
+    let value = kinora::llm::schema::Schema::compile(&schema)
+        .unwrap()
+        .check(&answer.text)
+        .unwrap_or_else(|e| panic!("{e}: {}", answer.text));
+    assert!(["movie", "episode"].contains(&value["kind"].as_str().unwrap()));
+    assert!(answer.usage.input_tokens > 10, "{:?}", answer.usage);
+    assert!(answer.usage.output_tokens > 0, "{:?}", answer.usage);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_client_plain_messages_from_a_real_model() {
+    let Some(url) = common::llm_url() else { return };
+    let client = kinora::llm::anthropic::Anthropic::new(
+        &url,
+        Some(kinora::llm::provider::ApiKey::new("unused-locally".into())),
+        Duration::from_secs(120),
+    );
+    let answer = client
+        .chat(&ChatRequest {
+            model: "smollm2".into(),
+            system: "You are brief.".into(),
+            messages: vec![Message::user("Say hello.")],
+            schema: None,
+            max_tokens: 12,
+            temperature: 0.0,
+        })
+        .await
+        .unwrap();
+    assert!(!answer.text.trim().is_empty(), "{answer:?}");
+    assert!(answer.usage.input_tokens > 0 && answer.usage.output_tokens > 0);
+    assert!(answer.usage.output_tokens <= 12, "{answer:?}");
+}
+
+/// As a user would run it: a cloud provider (a fake answering Anthropic's 529 overloaded)
+/// first, the real local server second. `kinora llm ask` says the cloud failed and the local
+/// model answered; the ledger has both calls, seen by `kinora llm usage` and by the server's
+/// `/api/v1/llm/usage`; `kinora llm test` reports each provider's state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_from_an_overloaded_cloud_to_the_real_local_model_lands_on_the_ledger() {
+    let Some(url) = common::llm_url() else { return };
+    let cloud = FakeServer::start(vec![
+        ("POST /v1/messages", vec![anthropic_overloaded()]),
+        ("GET /v1/models", vec![anthropic_overloaded()]),
+    ])
+    .await;
+    let toml = format!(
+        r#"
+[llm]
+daily_cloud_budget_usd = 1.0
+
+[[llm.providers]]
+name = "cloud"
+kind = "anthropic"
+base_url = "{}"
+model = "claude-haiku-4-5"
+api_key_env = "FAKE_CLOUD_KEY"
+cloud = true
+enabled = true
+input_price_per_mtok = 1.0
+output_price_per_mtok = 5.0
+
+[[llm.providers]]
+name = "local"
+kind = "openai"
+base_url = "{url}/v1"
+model = "smollm2"
+
+[llm.tasks]
+classify = ["cloud", "local"]
+"#,
+        cloud.url
+    );
+    let media = tempfile::tempdir().unwrap();
+    let inst = common::Instance::new(&[common::lib("Movies", media.path(), "movies")], &toml);
+    let run = |args: &'static [&'static str]| {
+        let mut cmd = inst.command(args);
+        cmd.env("FAKE_CLOUD_KEY", "sk-ant-fake-0001");
+        cmd.env("KINORA_LOG", "warn,kinora::llm=info");
+        cmd
+    };
+    let out = tokio::task::spawn_blocking({
+        let mut cmd = run(&[
+            "llm",
+            "ask",
+            "--task",
+            "classify",
+            "movies/The Matrix (1999)/The.Matrix.1999.1080p.mkv",
+        ]);
+        move || cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("fallback: cloud failed (overloaded (529): Overloaded)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("answered by: local (model smollm2) after 1 fallback(s)"),
+        "{stdout}"
+    );
+    let json_start = stdout.find('{').unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&stdout[json_start..]).unwrap();
+    assert!(
+        answer["kind"].is_string() && answer["title"].is_string(),
+        "{answer}"
+    );
+    // The cloud call was announced with what it carried.
+    assert!(
+        stderr.contains("sending a request to a cloud LLM provider")
+            && stderr.contains("user text"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sk-ant-fake-0001") && !stdout.contains("sk-ant-fake-0001"));
+    let sent = &cloud.requests_to("/v1/messages")[0];
+    assert_eq!(sent.headers["x-api-key"], "sk-ant-fake-0001");
+
+    let usage = inst.cli(&["llm", "usage", "--json"]);
+    assert!(usage.status.success());
+    let u: serde_json::Value = serde_json::from_slice(&usage.stdout).unwrap();
+    assert_eq!(u["totals"]["calls"], 2, "{u}");
+    assert_eq!(u["totals"]["failed"], 1, "{u}");
+    let by_provider: Vec<(String, i64, i64)> = u["by_provider"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().unwrap().to_string(),
+                r["calls"].as_i64().unwrap(),
+                r["failed"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_provider,
+        [("cloud".to_string(), 1, 1), ("local".to_string(), 1, 0)]
+    );
+    assert!(u["by_provider"][1]["output_tokens"].as_i64().unwrap() > 0);
+    let table = String::from_utf8_lossy(&inst.cli(&["llm", "usage"]).stdout).to_string();
+    assert!(table.contains("2 calls (1 failed)"), "{table}");
+    assert!(table.contains("of the $1.0000 daily budget"), "{table}");
+
+    // The server reads the same ledger.
+    let server = inst.start();
+    let u = server.get_json("/api/v1/llm/usage").await;
+    assert_eq!(u["totals"]["calls"], 2);
+    assert_eq!(u["by_task"][0]["task"], "classify");
+    assert_eq!(u["by_provider"][0]["provider"], "cloud");
+    assert_eq!(u["by_provider"][0]["failed"], 1);
+    let p = server.get_json("/api/v1/llm/providers").await;
+    assert_eq!(p["providers"][0]["location"], "cloud");
+    assert_eq!(p["providers"][1]["location"], "local");
+    drop(server);
+
+    let out = tokio::task::spawn_blocking({
+        let mut cmd = run(&["llm", "test"]);
+        move || cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "the cloud provider is down: {table}");
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no row for {name}: {table}"))
+            .to_string()
+    };
+    assert!(table.starts_with("PROVIDER"), "{table}");
+    assert!(row("cloud").contains("unreachable"), "{table}");
+    assert!(row("cloud").contains("overloaded (529)"), "{table}");
+    assert!(row("local").contains(" ok "), "{table}");
+    assert!(row("local").contains("structured answer"), "{table}");
+}
