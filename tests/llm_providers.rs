@@ -689,3 +689,77 @@ async fn the_server_keeps_serving_without_a_reachable_llm() {
     assert!(!server.log_text().contains(KEY));
     assert!(!shown.contains(KEY));
 }
+
+/// The ledger's sums and groups are the same on SQLite and PostgreSQL (PostgreSQL sums
+/// BIGINTs into NUMERIC unless cast; booleans and day strings must compare alike).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_totals_on_both_backends() {
+    use kinora::db::llm_ledger::{self, LedgerEntry};
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite://{}/k.db?mode=rwc", dir.path().display())];
+    if let Some(base) = common::postgres_url() {
+        urls.push(common::fresh_postgres_db(&base).await);
+    }
+    let today = kinora::db::now_ms();
+    let yesterday = today - 86_400_000;
+    for url in urls {
+        let c = Catalog::open(&url).await.unwrap();
+        let entry = |at, provider: &str, task: &str, cloud, cost, outcome: &str| LedgerEntry {
+            at_ms: at,
+            provider: provider.into(),
+            model: "m".into(),
+            task: task.into(),
+            item_id: Some("0f3c2a9e-0000-4000-8000-000000000001".into()),
+            prompt_version: Some(format!("{task}@1")),
+            cloud,
+            input_tokens: 100,
+            output_tokens: 10,
+            cost_micro_usd: cost,
+            latency_ms: 40,
+            outcome: outcome.into(),
+            error: (outcome != "ok").then(|| "boom".to_string()),
+        };
+        for e in [
+            entry(yesterday, "cloud", "describe", true, 5_000, "ok"),
+            entry(today, "cloud", "classify", true, 2_000, "ok"),
+            entry(today, "cloud", "classify", true, 0, "overloaded"),
+            entry(today, "local", "classify", false, 0, "ok"),
+        ] {
+            llm_ledger::record(&c, &e).await.unwrap();
+        }
+        let day = llm_ledger::utc_day(today);
+        assert_eq!(
+            llm_ledger::cloud_cost_on(&c, &day).await.unwrap(),
+            2_000,
+            "{url}"
+        );
+        let u = llm_ledger::usage(&c, &llm_ledger::utc_day(yesterday))
+            .await
+            .unwrap();
+        assert_eq!(u.totals.calls, 4, "{url}");
+        assert_eq!(u.totals.failed, 1);
+        assert_eq!(u.totals.input_tokens, 400);
+        assert_eq!(u.totals.cost_micro_usd, 7_000);
+        assert_eq!(u.totals.latency_ms, 160);
+        assert_eq!(u.cloud_today_micro_usd, 2_000);
+        let keys = |rows: &[llm_ledger::UsageTotals]| -> Vec<(String, i64)> {
+            rows.iter().map(|r| (r.key.clone(), r.calls)).collect()
+        };
+        assert_eq!(
+            keys(&u.by_day),
+            [(llm_ledger::utc_day(yesterday), 1), (day.clone(), 3)]
+        );
+        assert_eq!(
+            keys(&u.by_provider),
+            [("cloud".to_string(), 3), ("local".to_string(), 1)]
+        );
+        assert_eq!(
+            keys(&u.by_task),
+            [("classify".to_string(), 3), ("describe".to_string(), 1)]
+        );
+        // From today only.
+        let u = llm_ledger::usage(&c, &day).await.unwrap();
+        assert_eq!(u.totals.calls, 3);
+        c.close().await;
+    }
+}

@@ -86,6 +86,9 @@ impl Breaker {
         self.consecutive_failures += 1;
         let failed_probe = self.probing;
         self.probing = false;
+        if failed_probe {
+            self.next_open = (self.next_open * 2).min(MAX_OPEN);
+        }
         if failed_probe || wait.is_some() || self.consecutive_failures >= self.threshold {
             // A provider's own Retry-After is honoured up to an hour (a broken header must
             // not shut a provider out for days).
@@ -94,9 +97,6 @@ impl Breaker {
                 None => self.next_open,
             };
             self.open_until = Some(now + hold);
-            if failed_probe {
-                self.next_open = (self.next_open * 2).min(MAX_OPEN);
-            }
         }
     }
 
