@@ -155,6 +155,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: ConfigCommand::Check,
         } => {
             print!("{}", config.to_masked_toml());
+            for p in &config.llm.providers {
+                if let Some(var) = &p.api_key_env {
+                    // Whether the key is there, never what it is.
+                    let set = std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
+                    eprintln!(
+                        "llm provider {:?}: API key from ${var} ({})",
+                        p.name,
+                        if set { "set" } else { "NOT set" }
+                    );
+                }
+            }
             for lib in &config.libraries {
                 if !lib.path.is_dir() {
                     eprintln!(

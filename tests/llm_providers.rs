@@ -763,3 +763,27 @@ async fn ledger_totals_on_both_backends() {
         c.close().await;
     }
 }
+
+/// `max_concurrent` bounds the requests in flight to one provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_concurrent_bounds_requests_in_flight() {
+    let fake = FakeServer::start(vec![(
+        "POST /api/chat",
+        vec![ollama_chat(MATRIX, 1, 1).delayed(Duration::from_millis(400))],
+    )])
+    .await;
+    let r = router(
+        &provider("one", "ollama", &fake.url, "max_concurrent = 1"),
+        None,
+    );
+    let (first, second) = (classify("a.mkv"), classify("b.mkv"));
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(r.structured(&first), r.structured(&second));
+    a.unwrap();
+    b.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(780),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -351,6 +351,11 @@ impl Config {
         if let Some(url) = &masked.database.url {
             masked.database.url = Some(mask_url_password(url));
         }
+        // API keys are never in the config (only the names of their variables), but a URL
+        // may carry a password.
+        for p in &mut masked.llm.providers {
+            p.base_url = mask_url_password(&p.base_url);
+        }
         toml::to_string_pretty(&masked).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 

@@ -116,6 +116,15 @@ fn masked_output_hides_secrets() {
     assert!(!out.contains("hunter2"), "{out}");
     assert!(!out.contains("pw-secret"), "{out}");
     assert!(out.contains("postgres://kin:********@db:5432/k"), "{out}");
+    let c = Config::from_parts(
+        "[[llm.providers]]\nname='p'\nkind='openai'\nbase_url='https://u:llm-pw@proxy.example/v1'\nmodel='m'\napi_key_env='OPENAI_API_KEY'\n",
+        "t",
+        &[],
+    )
+    .unwrap();
+    let out = c.to_masked_toml();
+    assert!(!out.contains("llm-pw"), "{out}");
+    assert!(out.contains("api_key_env = \"OPENAI_API_KEY\""), "{out}");
 }
 
 #[test]

@@ -245,7 +245,11 @@ impl Router {
         let now = Instant::now();
         self.route(task).iter().any(|&i| {
             let s = &self.slots[i];
-            s.unusable.is_none() && s.breaker().state(now) == CircuitState::Closed
+            let breaker = s.breaker();
+            // An open circuit whose wait is over counts: the next call is its probe.
+            s.unusable.is_none()
+                && (breaker.state(now) == CircuitState::Closed
+                    || breaker.retry_in(now) == Some(Duration::ZERO))
         })
     }
 
