@@ -125,7 +125,8 @@ pub async fn refresh_presence<C: ConnectionTrait>(
     level.sort();
     level.dedup();
     let now = now_ms();
-    for _depth in 0..4 {
+    // Deep enough for home video folders inside folders.
+    for _depth in 0..16 {
         if level.is_empty() {
             break;
         }
@@ -139,7 +140,8 @@ pub async fn refresh_presence<C: ConnectionTrait>(
                 continue;
             };
             let sql = match kind {
-                ItemKind::Folder => continue,
+                // A library root is there as long as its library is configured.
+                ItemKind::Folder if row.parent_id.is_none() => continue,
                 k if k.is_playable() => {
                     "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM media_files f \
                        WHERE f.item_id = items.id AND f.state IN ('active', 'pending')), updated_at = $1 \
@@ -444,7 +446,9 @@ pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), Ca
             .map(|k| bind(k.as_str().into(), &mut values))
             .collect();
         clauses.push(format!("i.kind IN ({})", list.join(", ")));
-    } else {
+    } else if q.parent_id.is_none() || q.recursive {
+        // A parent's direct children include its sub-folders (home video libraries); flat and
+        // recursive listings hold titles only.
         clauses.push("i.kind NOT IN ('folder', 'extra')".into());
     }
     if !q.exclude_kinds.is_empty() {
