@@ -304,6 +304,19 @@ impl Server {
         self.wait_idle().await;
     }
 
+    /// How many requests the `sendfile` stream front has answered (its debug line), once at
+    /// least `expected` are logged or 5 s passed: the line follows the response by a moment.
+    pub async fn served_by_front(&self, expected: usize) -> usize {
+        let started = Instant::now();
+        loop {
+            let n = self.log_text().matches("served with sendfile").count();
+            if n >= expected || started.elapsed() > Duration::from_secs(5) {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls `check` until it returns Some, for up to `secs`.
     pub async fn eventually<T, F, Fut>(&self, secs: u64, what: &str, mut check: F) -> T
     where
