@@ -63,6 +63,11 @@ async fn images_socket_and_web() {
         .as_str()
         .expect("a keyframe thumbnail is the primary image")
         .to_string();
+    // Its BlurHash travels with it, keyed by the tag (Swiftfin/Findroid paint it first).
+    let blurhash = movie["ImageBlurHashes"]["Primary"][tag.as_str()]
+        .as_str()
+        .unwrap_or_else(|| panic!("no blurhash for the primary image: {movie}"));
+    assert_eq!(blurhash.len(), 28, "4x3 components: {blurhash}");
 
     // Images need no token; a request with the current tag is cacheable for good.
     let img = c

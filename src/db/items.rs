@@ -58,6 +58,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Mo
         premiere_date: Set(None),
         image_path: Set(None),
         image_tag: Set(None),
+        image_blurhash: Set(None),
         missing: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -193,6 +194,7 @@ pub fn to_domain(m: item::Model) -> Item {
         premiere_date: m.premiere_date,
         image_path: m.image_path.map(Into::into),
         image_tag: m.image_tag,
+        image_blurhash: m.image_blurhash,
         missing: m.missing,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -278,6 +280,22 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<Item>, u64), Catalo
 }
 
 /// Sets the item's image when it has none yet (a keyframe thumbnail never replaces a poster).
+/// Records the BlurHash of an item's image, if the image is still the one it was made from.
+pub async fn set_image_blurhash(
+    c: &Catalog,
+    item_id: &str,
+    tag: &str,
+    blurhash: &str,
+) -> Result<(), CatalogError> {
+    super::execute(
+        &c.write,
+        "UPDATE items SET image_blurhash = $1, updated_at = $2 WHERE id = $3 AND image_tag = $4",
+        vec![blurhash.into(), now_ms().into(), item_id.into(), tag.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn set_image_if_absent(
     c: &Catalog,
     item_id: &str,
@@ -286,7 +304,8 @@ pub async fn set_image_if_absent(
 ) -> Result<(), CatalogError> {
     super::execute(
         &c.write,
-        "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3 \
+        "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3, \
+           image_blurhash = CASE WHEN image_tag = $2 THEN image_blurhash ELSE NULL END \
          WHERE id = $4 AND (image_path IS NULL OR image_path = $5)",
         vec![
             path.into(),

@@ -254,7 +254,12 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
         location_type: "FileSystem",
         image_tags,
         backdrop_image_tags: Vec::new(),
-        image_blur_hashes: BTreeMap::new(),
+        image_blur_hashes: match (&item.image_tag, &item.image_blurhash) {
+            (Some(tag), Some(hash)) => {
+                BTreeMap::from([("Primary", BTreeMap::from([(tag.clone(), hash.clone())]))])
+            }
+            _ => BTreeMap::new(),
+        },
         collection_type: if item.kind == ItemKind::Folder && item.parent_id.is_none() {
             library.and_then(|l| collection_type(l.kind))
         } else {
