@@ -194,30 +194,16 @@ async fn images_socket_and_web() {
     // The item is told as soon as it is catalogued; it lists once its file is identified.
     let mut later_id = String::new();
     for _ in 0..50 {
-        let later: Value = c
-            .get(server.url("/Items?Recursive=true&SearchTerm=Later"))
-            .header("X-Emby-Token", &token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let later = server
+            .jf_get("/Items?Recursive=true&SearchTerm=Later", &token)
+            .await;
         if let Some(id) = later["Items"][0]["Id"].as_str() {
             later_id = id.to_string();
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let all: Value = c
-        .get(server.url("/Items?Recursive=true"))
-        .header("X-Emby-Token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = server.jf_get("/Items?Recursive=true", &token).await;
     assert!(
         added.contains(&later_id),
         "{added:?} lacks {later_id}: {all}"

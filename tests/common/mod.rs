@@ -229,6 +229,40 @@ impl Server {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// Logs the first administrator in through the Jellyfin API from `device_id`; the token.
+    pub async fn jf_login(&self, device_id: &str) -> String {
+        let auth = format!(
+            r#"MediaBrowser Client="e2e", Device="test", DeviceId="{device_id}", Version="1""#
+        );
+        let res: Value = self
+            .client
+            .post(self.url("/Users/AuthenticateByName"))
+            .header("Authorization", auth)
+            .json(&serde_json::json!({"Username": "admin", "Pw": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        res["AccessToken"].as_str().unwrap().to_string()
+    }
+
+    /// A Jellyfin GET with a token; the JSON body of a 2xx answer.
+    pub async fn jf_get(&self, path: &str, token: &str) -> Value {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header("X-Emby-Token", token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
     pub async fn post(&self, path: &str) -> reqwest::Response {
         self.client
             .post(self.url(path))
