@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_sort_name_bytewise;
 mod m0003_items_browse_index;
+mod m0004_items_listing_speed;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_sort_name_bytewise::Migration),
             Box::new(m0003_items_browse_index::Migration),
+            Box::new(m0004_items_listing_speed::Migration),
         ]
     }
 }

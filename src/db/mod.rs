@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod entities;
 pub mod items;
 pub mod libraries;
+pub mod listing_cache;
 pub mod media_files;
 pub mod sessions;
 pub mod user_data;
@@ -48,6 +49,8 @@ pub enum CatalogError {
 pub struct Catalog {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
+    /// What item listings remember per item generation (SQLite only; see [`listing_cache`]).
+    pub listings: std::sync::Arc<listing_cache::ListingCache>,
 }
 
 impl Catalog {
@@ -82,7 +85,11 @@ impl Catalog {
             }
             let write = connect(sqlite_options(url, 1)).await?;
             let read = connect(sqlite_options(url, 4)).await?;
-            Ok(Catalog { read, write })
+            Ok(Catalog {
+                read,
+                write,
+                listings: Default::default(),
+            })
         } else {
             let mut opts = ConnectOptions::new(url.to_string());
             opts.max_connections(16)
@@ -93,6 +100,7 @@ impl Catalog {
             Ok(Catalog {
                 read: pool.clone(),
                 write: pool,
+                listings: Default::default(),
             })
         }
     }
