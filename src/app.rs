@@ -4,10 +4,16 @@
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{middleware, web, App, HttpServer};
+use actix_http::HttpService;
+use actix_service::{
+    fn_factory, fn_service, map_config, IntoServiceFactory, ServiceFactory, ServiceFactoryExt,
+};
+use actix_web::dev::AppConfig;
+use actix_web::{middleware, web, App};
 use anyhow::Context;
 
 use crate::api::{self, AppState};
@@ -200,21 +206,16 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let state_for_discovery = (state.server_id.to_string(), config.server.name.clone());
     let data = web::Data::new(state);
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .wrap(middleware::from_fn(api::jellyfin::wire::normalize))
-            .wrap(middleware::from_fn(api::access_log::log_request))
-            .configure(api::native::configure)
-            .configure(api::jellyfin::configure)
-            .default_service(web::to(api::jellyfin::system::not_found))
-    })
-    .listen(listener)?
-    .shutdown_timeout(5);
+    let mut builder = actix_server::Server::build().shutdown_timeout(5);
     if config.server.workers > 0 {
-        server = server.workers(config.server.workers);
+        builder = builder.workers(config.server.workers);
     }
-    let server = server.run();
+    let shutdown = builder.graceful_shutdown_signal();
+    let server = builder
+        .listen("kinora-http", listener, move || {
+            http_service(data.clone(), addr, shutdown.clone())
+        })?
+        .run();
     let discovery = start_discovery(&config, &state_for_discovery, addr.port()).await;
     write_private(&config.data_dir.join(PORT_FILE), &addr.port().to_string())?;
     tracing::info!("listening on http://{addr}");
@@ -231,6 +232,80 @@ pub async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(config.data_dir.join(PORT_FILE));
     core.catalog.close().await;
     Ok(())
+}
+
+/// actix-web's defaults, which `HttpServer` would apply: kept here because the server is
+/// assembled by hand, and shared with the stream front so both time out alike.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One worker's service for accepted connections: the stream front
+/// ([`api::stream_front`]), which answers direct-play requests with `sendfile` and hands
+/// everything else to actix's HTTP/1 service over the App, built as `HttpServer::listen`
+/// builds it.
+fn http_service(
+    data: web::Data<AppState>,
+    addr: std::net::SocketAddr,
+    shutdown: actix_server::GracefulShutdownSignal,
+) -> impl ServiceFactory<
+    actix_web::rt::net::TcpStream,
+    Config = (),
+    Response = (),
+    Error = (),
+    InitError = (),
+> {
+    let app = App::new()
+        .app_data(data.clone())
+        .wrap(middleware::from_fn(api::jellyfin::wire::normalize))
+        .wrap(middleware::from_fn(api::access_log::log_request))
+        .configure(api::native::configure)
+        .configure(api::jellyfin::configure)
+        .default_service(web::to(api::jellyfin::system::not_found))
+        .into_factory()
+        .map_err(|err| err.error_response());
+    // What `HttpServer` passes: the host for URLs when a request names none (`LocalAddress`
+    // in Jellyfin's system info) and the local address. `HttpServer` uses a crate-private
+    // constructor; this hidden one is the public way in (actix-test uses it). Should a release
+    // drop it, the build fails here, and `AppConfig::default()` (host `localhost:8080`) would
+    // only change answers to requests without a `Host` header.
+    let app_config = move |()| AppConfig::__priv_test_new(false, addr.to_string(), addr);
+    let actix_signal = shutdown.clone();
+    let h1 = HttpService::build()
+        .keep_alive(KEEP_ALIVE)
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        // Also what lets the stream front reclaim a connection: actix, reading end-of-stream,
+        // still finishes the answer it is writing (see `stream_front::Replay`).
+        .h1_allow_half_closed(true)
+        .local_addr(addr)
+        .graceful_shutdown_signal(move || {
+            let signal = actix_signal.clone();
+            async move { signal.notified().await }
+        })
+        .h1(map_config(app, app_config));
+    let front = Rc::new(api::stream_front::Front {
+        state: data,
+        keep_alive: KEEP_ALIVE,
+        request_timeout: CLIENT_REQUEST_TIMEOUT,
+        shutdown,
+    });
+    fn_factory(move || {
+        let h1 = h1.new_service(());
+        let front = front.clone();
+        async move {
+            let h1 = Rc::new(h1.await.map_err(|e| {
+                tracing::error!(error = ?e, "cannot start the HTTP service");
+            })?);
+            Ok::<_, ()>(fn_service(move |io| {
+                let (h1, front) = (h1.clone(), front.clone());
+                async move {
+                    api::stream_front::serve_connection(io, front, h1).await;
+                    Ok::<_, ()>(())
+                }
+            }))
+        }
+    })
 }
 
 /// Answers Jellyfin client discovery on UDP; a port already taken is logged, not fatal.

@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::{lib, Instance, ADMIN_PASSWORD};
+use common::{lib, Instance};
 use serde_json::Value;
 
 const UNROUTED: &str = "x-kinora-unrouted";
@@ -155,18 +155,7 @@ async fn coverage_list_matches_the_routes_served() {
     let server = inst.start();
     server.wait_idle().await;
     let c = &server.client;
-    let auth = r#"MediaBrowser Client="coverage", Device="t", DeviceId="coverage1", Version="1""#;
-    let login: Value = c
-        .post(server.url("/Users/AuthenticateByName"))
-        .header("Authorization", auth)
-        .json(&serde_json::json!({"Username": "admin", "Pw": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["AccessToken"].as_str().unwrap().to_string();
+    let token = server.jf_login("coverage1").await;
 
     let mut ops = spec_operations();
     assert!(ops.len() > 300, "the spec has {} operations", ops.len());

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use kinora::config::{LibraryConfig, LibraryKind, WatchMode};
 use kinora::db::entities::{item, job, library, media_file};
-use kinora::db::items::{ItemKind, ItemQuery, ItemSort, NewItem};
+use kinora::db::items::{BrowseQuery, BrowseSort, ItemKind, ItemQuery, ItemSort, NewItem};
 use kinora::db::media_files::NewFile;
 use kinora::db::{api_keys, items, libraries, media_files, now_ms, users, Catalog, CatalogError};
 use kinora::jobs::{JobError, JobHandler, JobQueue, JobRunner, JobState, NewJob};
@@ -1321,6 +1321,308 @@ async fn item_listing_orders_the_same_on_every_backend() {
         }
     }
     on_backends(true, case).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Jellyfin-style listings (items::browse): order, paging, totals
+
+fn browse_movies(
+    lib: &str,
+    sort: Vec<(BrowseSort, bool)>,
+    offset: u64,
+    limit: Option<u64>,
+) -> BrowseQuery {
+    BrowseQuery {
+        user_id: "nobody".into(),
+        library_ids: vec![lib.to_string()],
+        kinds: vec![ItemKind::Movie],
+        sort,
+        offset,
+        limit,
+        ..Default::default()
+    }
+}
+
+async fn browse_ids(c: &Catalog, q: &BrowseQuery) -> (Vec<String>, u64) {
+    let (rows, total) = items::browse(c, q).await.unwrap();
+    (rows.into_iter().map(|r| r.id).collect(), total)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_orders_pages_and_counts_exactly() {
+    async fn case(catalog: Catalog) {
+        let lib = one_library(&catalog, Path::new("/srv/media/browse")).await;
+        // Equal sort names with equal, different and missing years: only the id tells some
+        // apart.
+        let films = [
+            ("Twin", Some(2005)),
+            ("Twin", Some(2005)),
+            ("Twin", Some(2005)),
+            ("Twin", None),
+            ("Twin", None),
+            ("Twin", Some(1990)),
+            ("Alpha", None),
+            ("Alpha", Some(2000)),
+            ("The Zed", Some(2001)),
+            ("Beta", Some(1999)),
+            ("Élan", None),
+            ("beta", Some(1999)),
+        ];
+        let mut listed: Vec<(String, String, Option<i32>)> = Vec::new();
+        for (name, year) in films {
+            let mut new = movie(&lib.id, name, year);
+            new.parent_id = Some(lib.root_item_id.clone());
+            let row = items::create(&catalog.write, new).await.unwrap();
+            listed.push((row.id, row.sort_name, year));
+        }
+        // Never listed: a missing movie, a trailer, a series.
+        let gone = items::create(&catalog.write, movie(&lib.id, "Alpha", Some(2000)))
+            .await
+            .unwrap();
+        items::set_missing(&catalog.write, &gone.id, true)
+            .await
+            .unwrap();
+        let mut trailer = movie(&lib.id, "Alpha", None);
+        trailer.kind = ItemKind::Extra;
+        trailer.owner_id = Some(listed[7].0.clone());
+        items::create(&catalog.write, trailer).await.unwrap();
+        let mut series = movie(&lib.id, "Alpha", None);
+        series.kind = ItemKind::Series;
+        items::create(&catalog.write, series).await.unwrap();
+
+        // What every backend must return: name, then year (titles without one last either
+        // way), then id ascending.
+        let nulls_last = |a: Option<i32>, b: Option<i32>, desc: bool| match (a, b) {
+            (Some(x), Some(y)) if desc => y.cmp(&x),
+            (Some(x), Some(y)) => x.cmp(&y),
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        };
+        let mut asc = listed.clone();
+        asc.sort_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(nulls_last(a.2, b.2, false))
+                .then(a.0.cmp(&b.0))
+        });
+        let asc: Vec<String> = asc.into_iter().map(|(id, _, _)| id).collect();
+        let mut desc = listed.clone();
+        desc.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(nulls_last(a.2, b.2, true))
+                .then(a.0.cmp(&b.0))
+        });
+        let desc: Vec<String> = desc.into_iter().map(|(id, _, _)| id).collect();
+        let n = listed.len() as u64;
+        let by_name_year =
+            |d: bool| vec![(BrowseSort::SortName, d), (BrowseSort::ProductionYear, d)];
+
+        for (want, d) in [(&asc, false), (&desc, true)] {
+            let (all, total) =
+                browse_ids(&catalog, &browse_movies(&lib.id, by_name_year(d), 0, None)).await;
+            assert_eq!(total, n);
+            assert_eq!(&all, want, "descending: {d}");
+            // Every page, including pages that run past the end and pages beyond it.
+            for limit in [1u64, 3, 5, 100] {
+                for offset in 0..=n + 2 {
+                    let (page, total) = browse_ids(
+                        &catalog,
+                        &browse_movies(&lib.id, by_name_year(d), offset, Some(limit)),
+                    )
+                    .await;
+                    assert_eq!(total, n, "offset {offset} limit {limit}");
+                    let from = (offset as usize).min(want.len());
+                    let to = (offset + limit).min(n) as usize;
+                    assert_eq!(
+                        page,
+                        want[from..to.max(from)],
+                        "offset {offset} limit {limit}"
+                    );
+                }
+            }
+            // Without a limit, from an offset.
+            let (rest, _) =
+                browse_ids(&catalog, &browse_movies(&lib.id, by_name_year(d), 4, None)).await;
+            assert_eq!(rest, want[4..]);
+        }
+        // SortName alone: name, then id.
+        let mut by_name = listed.clone();
+        by_name.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        let by_name: Vec<String> = by_name.into_iter().map(|(id, _, _)| id).collect();
+        let (page, _) = browse_ids(
+            &catalog,
+            &browse_movies(&lib.id, vec![(BrowseSort::SortName, false)], 2, Some(6)),
+        )
+        .await;
+        assert_eq!(page, by_name[2..8]);
+        // A total alone (Limit=0) and a search.
+        let (none, total) = browse_ids(
+            &catalog,
+            &browse_movies(&lib.id, by_name_year(false), 0, Some(0)),
+        )
+        .await;
+        assert!(none.is_empty());
+        assert_eq!(total, n);
+        let mut search = browse_movies(&lib.id, by_name_year(false), 0, Some(2));
+        search.search = Some("TWIN".into());
+        let (page, total) = browse_ids(&catalog, &search).await;
+        assert_eq!(total, 6);
+        assert_eq!(
+            page,
+            asc.iter()
+                .filter(|id| listed.iter().any(|(i, s, _)| i == *id && s == "twin"))
+                .take(2)
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+        // The library root counts its listed children (not the missing one, not the extra).
+        let counts = items::child_counts(&catalog, std::slice::from_ref(&lib.root_item_id))
+            .await
+            .unwrap();
+        assert_eq!(counts.get(&lib.root_item_id), Some(&(n as i64)));
+    }
+    on_both_backends(case).await;
+}
+
+/// Totals stay exact while the catalog changes, whoever changes it: this catalog, or another
+/// connection to the same database (a CLI command beside the server) that knows nothing of
+/// what this one remembers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browse_totals_follow_every_change() {
+    async fn case(url: String) {
+        let catalog = Catalog::open(&url).await.unwrap();
+        let other = Catalog::open(&url).await.unwrap();
+        let lib = one_library(&catalog, Path::new("/srv/media/totals")).await;
+        let root = lib.root_item_id.clone();
+        let sort = vec![
+            (BrowseSort::SortName, false),
+            (BrowseSort::ProductionYear, false),
+        ];
+        let all = browse_movies(&lib.id, sort.clone(), 0, Some(100));
+        let mut in_2001 = all.clone();
+        in_2001.years = vec![2001];
+        let mut named_gamma = all.clone();
+        named_gamma.search = Some("gamma".into());
+        let totals = |c: Catalog| {
+            let (all, in_2001, named_gamma) = (all.clone(), in_2001.clone(), named_gamma.clone());
+            let root = root.clone();
+            async move {
+                let children = items::child_counts(&c, std::slice::from_ref(&root))
+                    .await
+                    .unwrap()
+                    .get(&root)
+                    .copied()
+                    .unwrap_or(0);
+                (
+                    items::browse(&c, &all).await.unwrap().1,
+                    items::browse(&c, &in_2001).await.unwrap().1,
+                    items::browse(&c, &named_gamma).await.unwrap().1,
+                    children,
+                )
+            }
+        };
+        let add = |c: Catalog, name: &'static str, year: Option<i32>| {
+            let lib_id = lib.id.clone();
+            let root = lib.root_item_id.clone();
+            async move {
+                let mut new = movie(&lib_id, name, year);
+                new.parent_id = Some(root);
+                items::create(&c.write, new).await.unwrap().id
+            }
+        };
+        // Every one-row page agrees with the whole listing (pages may start from where an
+        // earlier page said the next one starts; a change must make that forgotten).
+        let pages_agree = |c: Catalog| {
+            let lib_id = lib.id.clone();
+            let sort = sort.clone();
+            async move {
+                let (whole, total) =
+                    browse_ids(&c, &browse_movies(&lib_id, sort.clone(), 0, None)).await;
+                for _pass in 0..2 {
+                    for offset in 0..total {
+                        let (page, _) =
+                            browse_ids(&c, &browse_movies(&lib_id, sort.clone(), offset, Some(1)))
+                                .await;
+                        assert_eq!(page, whole[offset as usize..=offset as usize]);
+                    }
+                }
+            }
+        };
+        assert_eq!(totals(catalog.clone()).await, (0, 0, 0, 0));
+        pages_agree(catalog.clone()).await;
+        let a = add(catalog.clone(), "Alpha", Some(2001)).await;
+        assert_eq!(totals(catalog.clone()).await, (1, 1, 0, 1));
+        pages_agree(catalog.clone()).await;
+        // Added through the other connection.
+        let b = add(other.clone(), "Beta", Some(2002)).await;
+        assert_eq!(totals(catalog.clone()).await, (2, 1, 0, 1 + 1));
+        pages_agree(catalog.clone()).await;
+        // A year changed, elsewhere.
+        other
+            .write
+            .execute_raw(Statement::from_sql_and_values(
+                other.backend(),
+                "UPDATE items SET year = 2001 WHERE id = $1",
+                vec![b.clone().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(totals(catalog.clone()).await, (2, 2, 0, 2));
+        pages_agree(catalog.clone()).await;
+        // A rename (the sort key is what search reads).
+        other
+            .write
+            .execute_raw(Statement::from_sql_and_values(
+                other.backend(),
+                "UPDATE items SET name = 'Gamma', sort_name = 'gamma' WHERE id = $1",
+                vec![b.clone().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(totals(catalog.clone()).await, (2, 2, 1, 2));
+        pages_agree(catalog.clone()).await;
+        // Gone and back: presence is part of every listing.
+        items::set_missing(&other.write, &a, true).await.unwrap();
+        assert_eq!(totals(catalog.clone()).await, (1, 1, 1, 1));
+        pages_agree(catalog.clone()).await;
+        items::set_missing(&catalog.write, &a, false).await.unwrap();
+        assert_eq!(totals(catalog.clone()).await, (2, 2, 1, 2));
+        pages_agree(catalog.clone()).await;
+        // Rewriting a row without changing a listed column changes nothing.
+        items::set_runtime(&other, &a, Some(90_000)).await.unwrap();
+        assert_eq!(totals(catalog.clone()).await, (2, 2, 1, 2));
+        pages_agree(catalog.clone()).await;
+        // Deleted, inside a transaction that rolls back, then for real.
+        {
+            use sea_orm::TransactionTrait;
+            let tx = other.write.begin().await.unwrap();
+            tx.execute_raw(Statement::from_sql_and_values(
+                other.backend(),
+                "DELETE FROM items WHERE id = $1",
+                vec![a.clone().into()],
+            ))
+            .await
+            .unwrap();
+            tx.rollback().await.unwrap();
+        }
+        assert_eq!(totals(catalog.clone()).await, (2, 2, 1, 2));
+        pages_agree(catalog.clone()).await;
+        other
+            .write
+            .execute_raw(Statement::from_sql_and_values(
+                other.backend(),
+                "DELETE FROM items WHERE id = $1",
+                vec![a.clone().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(totals(catalog.clone()).await, (1, 1, 1, 1));
+        pages_agree(catalog.clone()).await;
+        // Past the end: no rows, the same total.
+        let beyond = browse_movies(&lib.id, sort, 5, Some(10));
+        assert_eq!(browse_ids(&catalog, &beyond).await, (Vec::new(), 1));
+        other.close().await;
+        catalog.close().await;
+    }
+    run_per_backend(false, case).await;
 }
 
 /// A handler in the middle of a write transaction while its lease is renewed: on SQLite the

@@ -194,6 +194,9 @@ async fn library_shapes_probes_and_streams() {
         head.headers()["content-length"].to_str().unwrap(),
         bytes.len().to_string()
     );
+    // All five answered by the sendfile front (src/api/stream_front.rs), on a connection the
+    // client's pool had used for API calls before.
+    assert_eq!(server.served_by_front(5).await, 5, "{}", server.log_text());
 
     // Paging and text filter.
     let page = server

@@ -63,6 +63,8 @@ async fn browse_and_play_state() {
         video(&m.join(format!("tv/Show/Season 01/Show S01E0{e}.mkv")));
     }
     video(&m.join("home/Trip/beach.mp4"));
+    video(&m.join("home/Trip/Day 2/dunes.mp4"));
+    video(&m.join("home/loose clip.mp4"));
     let inst = Instance::new(
         &[
             lib("Movies", &m.join("movies"), "movies"),
@@ -112,6 +114,61 @@ async fn browse_and_play_state() {
     assert_eq!(jf.get(&format!("/Users/{}/Views", jf.user_id)).await, views);
     let movies_view = views["Items"][0]["Id"].as_str().unwrap().to_string();
     let shows_view = views["Items"][1]["Id"].as_str().unwrap().to_string();
+    let home_view = views["Items"][2]["Id"].as_str().unwrap().to_string();
+
+    // Home videos browse folder by folder, as in Jellyfin; recursive listings are flat.
+    let top = jf
+        .get(&format!("/Items?ParentId={home_view}&SortBy=SortName"))
+        .await;
+    assert_eq!(names(&top), vec!["loose clip", "Trip"], "{top}");
+    let trip = &top["Items"][1];
+    assert_eq!(trip["Type"], "Folder");
+    assert_eq!(trip["IsFolder"], true);
+    assert!(trip.get("CollectionType").is_none());
+    assert_eq!(trip["ParentId"], home_view.as_str());
+    assert_eq!(top["Items"][0]["Type"], "Video");
+    let trip_id = trip["Id"].as_str().unwrap().to_string();
+    let inside = jf
+        .get(&format!("/Items?ParentId={trip_id}&SortBy=SortName"))
+        .await;
+    assert_eq!(names(&inside), vec!["beach", "Day 2"], "{inside}");
+    assert_eq!(jf.get(&format!("/Items/{trip_id}")).await["ChildCount"], 2);
+    let flat = jf
+        .get(&format!(
+            "/Items?ParentId={home_view}&Recursive=true&SortBy=SortName"
+        ))
+        .await;
+    assert_eq!(names(&flat), vec!["beach", "dunes", "loose clip"]);
+    let videos = jf
+        .get(&format!(
+            "/Items?ParentId={home_view}&Recursive=true&IncludeItemTypes=Video"
+        ))
+        .await;
+    assert_eq!(videos["TotalRecordCount"], 3);
+    // A clip moved to another folder keeps its id and follows the move; an emptied folder goes.
+    let dunes = &flat["Items"][1];
+    let dunes_id = dunes["Id"].as_str().unwrap().to_string();
+    std::fs::create_dir_all(m.join("home/Desert")).unwrap();
+    std::fs::rename(
+        m.join("home/Trip/Day 2/dunes.mp4"),
+        m.join("home/Desert/dunes.mp4"),
+    )
+    .unwrap();
+    server.rescan().await;
+    server.wait_idle().await;
+    let top = jf
+        .get(&format!("/Items?ParentId={home_view}&SortBy=SortName"))
+        .await;
+    assert_eq!(names(&top), vec!["Desert", "loose clip", "Trip"], "{top}");
+    let desert_id = top["Items"][0]["Id"].as_str().unwrap().to_string();
+    let desert = jf.get(&format!("/Items?ParentId={desert_id}")).await;
+    assert_eq!(desert["Items"][0]["Id"], dunes_id.as_str(), "{desert}");
+    let inside = jf.get(&format!("/Items?ParentId={trip_id}")).await;
+    assert_eq!(
+        names(&inside),
+        vec!["beach"],
+        "the emptied Day 2 folder is gone: {inside}"
+    );
 
     // Movies in a view; the trailer is an extra, never a movie.
     let q = format!("/Users/{}/Items?ParentId={movies_view}&IncludeItemTypes=Movie&Recursive=true&SortBy=SortName,ProductionYear&SortOrder=Ascending&Fields=PrimaryImageAspectRatio", jf.user_id);

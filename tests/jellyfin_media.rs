@@ -63,6 +63,11 @@ async fn images_socket_and_web() {
         .as_str()
         .expect("a keyframe thumbnail is the primary image")
         .to_string();
+    // Its BlurHash travels with it, keyed by the tag (Swiftfin/Findroid paint it first).
+    let blurhash = movie["ImageBlurHashes"]["Primary"][tag.as_str()]
+        .as_str()
+        .unwrap_or_else(|| panic!("no blurhash for the primary image: {movie}"));
+    assert_eq!(blurhash.len(), 28, "4x3 components: {blurhash}");
 
     // Images need no token; a request with the current tag is cacheable for good.
     let img = c
@@ -189,30 +194,16 @@ async fn images_socket_and_web() {
     // The item is told as soon as it is catalogued; it lists once its file is identified.
     let mut later_id = String::new();
     for _ in 0..50 {
-        let later: Value = c
-            .get(server.url("/Items?Recursive=true&SearchTerm=Later"))
-            .header("X-Emby-Token", &token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let later = server
+            .jf_get("/Items?Recursive=true&SearchTerm=Later", &token)
+            .await;
         if let Some(id) = later["Items"][0]["Id"].as_str() {
             later_id = id.to_string();
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let all: Value = c
-        .get(server.url("/Items?Recursive=true"))
-        .header("X-Emby-Token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = server.jf_get("/Items?Recursive=true", &token).await;
     assert!(
         added.contains(&later_id),
         "{added:?} lacks {later_id}: {all}"

@@ -397,6 +397,9 @@ async fn playback_info_and_static_stream() {
         .await
         .unwrap();
     assert_eq!(res.status(), 416);
+    // All six answered by the sendfile front (src/api/stream_front.rs), on connections the
+    // client's pool had used for API calls before.
+    assert_eq!(server.served_by_front(6).await, 6, "{}", server.log_text());
 
     // Unknown items, another item's file, path tricks: nothing.
     let bad = [

@@ -7,8 +7,10 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_sort_name_bytewise;
 mod m0003_items_browse_index;
+mod m0004_items_listing_speed;
 mod m0005_user_configuration;
 mod m0006_llm_ledger;
+mod m0007_item_image_blurhash;
 
 pub struct Migrator;
 
@@ -19,9 +21,10 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_sort_name_bytewise::Migration),
             Box::new(m0003_items_browse_index::Migration),
+            Box::new(m0004_items_listing_speed::Migration),
             Box::new(m0005_user_configuration::Migration),
-            // m0004 comes from another branch; the names keep the order right once merged.
             Box::new(m0006_llm_ledger::Migration),
+            Box::new(m0007_item_image_blurhash::Migration),
         ]
     }
 }

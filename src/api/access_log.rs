@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 
 /// Query keys whose values never reach a log (compared case-insensitively).
@@ -49,6 +50,13 @@ pub fn redact_target(path: &str, query: &str) -> String {
     format!("{path}?{}", parts.join("&"))
 }
 
+/// The access line of one answered request (`target` already redacted): the same line
+/// whether actix or the `sendfile` stream front answered it.
+pub fn log_response(method: &Method, target: &str, status: u16, started: Instant) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(target: "kinora::access", %method, %target, status, ms = format_args!("{ms:.1}"), "request");
+}
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -57,12 +65,10 @@ pub async fn log_request(
     let method = req.method().clone();
     let target = redact_target(req.path(), req.query_string());
     let res = next.call(req).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
     match &res {
-        Ok(r) => {
-            tracing::info!(target: "kinora::access", %method, %target, status = r.status().as_u16(), ms = format_args!("{ms:.1}"), "request")
-        }
+        Ok(r) => log_response(&method, &target, r.status().as_u16(), started),
         Err(e) => {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
             tracing::info!(target: "kinora::access", %method, %target, error = %e, ms = format_args!("{ms:.1}"), "request")
         }
     }

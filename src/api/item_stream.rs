@@ -1,8 +1,10 @@
 //! Direct play of an item's file, shared by the native `/api/v1/items/{id}/stream` and
 //! Jellyfin's `/Videos/{id}/stream`: the file is found by catalogued id only (never a path a
 //! client sends), remembered for a few seconds, and looked up again if it moved meanwhile.
+//! Both the actix handlers and the `sendfile` front ([`super::stream_front`]) open files here.
 
-use std::path::{Path, PathBuf};
+use std::fs::{File, Metadata};
+use std::path::PathBuf;
 
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -21,6 +23,19 @@ pub enum ItemStreamError {
     Catalog(#[from] CatalogError),
 }
 
+/// An item's file, open and inspected, ready to be planned and sent.
+pub struct OpenItemFile {
+    pub path: PathBuf,
+    pub file: File,
+    pub meta: Metadata,
+}
+
+impl OpenItemFile {
+    pub fn content_type(&self) -> &'static str {
+        direct_play::content_type_for_path(&self.path)
+    }
+}
+
 /// Serves `wanted_file` of the item (a version or part), else its first active file.
 pub async fn serve_item_file(
     req: &HttpRequest,
@@ -28,6 +43,25 @@ pub async fn serve_item_file(
     item_id: &str,
     wanted_file: Option<&str>,
 ) -> Result<HttpResponse, ItemStreamError> {
+    let opened = open_item_file(state, item_id, wanted_file).await?;
+    let opts = ServeOptions {
+        content_type: opened.content_type(),
+    };
+    Ok(direct_play::respond(
+        req,
+        opened.file,
+        &opened.meta,
+        &opened.path,
+        &opts,
+    ))
+}
+
+/// Opens `wanted_file` of the item (a version or part), else its first active file.
+pub async fn open_item_file(
+    state: &AppState,
+    item_id: &str,
+    wanted_file: Option<&str>,
+) -> Result<OpenItemFile, ItemStreamError> {
     let key = (item_id.to_string(), wanted_file.map(str::to_string));
     let cached = state.stream_cache.get(&key);
     let from_cache = cached.is_some();
@@ -35,20 +69,24 @@ pub async fn serve_item_file(
         Some(p) => p,
         None => playable_path(state, item_id, wanted_file).await?,
     };
-    match serve(req, &path).await {
+    match direct_play::open(&path).await {
         // The file moved since it was remembered: look it up again once.
         Err(DirectPlayError::NotFound(_)) if from_cache => {
             state.stream_cache.remove(&key);
             let fresh = playable_path(state, item_id, wanted_file).await?;
-            let res = serve(req, &fresh).await?;
-            state.stream_cache.insert(key, fresh);
-            Ok(res)
+            let (file, meta) = direct_play::open(&fresh).await?;
+            state.stream_cache.insert(key, fresh.clone());
+            Ok(OpenItemFile {
+                path: fresh,
+                file,
+                meta,
+            })
         }
-        Ok(res) => {
+        Ok((file, meta)) => {
             if !from_cache {
-                state.stream_cache.insert(key, path);
+                state.stream_cache.insert(key, path.clone());
             }
-            Ok(res)
+            Ok(OpenItemFile { path, file, meta })
         }
         Err(e) => Err(e.into()),
     }
@@ -66,19 +104,4 @@ async fn playable_path(
         .find(|f| wanted.is_none_or(|w| w == f.id))
         .map(|f| f.path)
         .ok_or_else(|| ItemStreamError::NoPlayableFile(item_id.to_string()))
-}
-
-async fn serve(req: &HttpRequest, path: &Path) -> Result<HttpResponse, DirectPlayError> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    direct_play::serve_file(
-        req,
-        path,
-        &ServeOptions {
-            content_type: direct_play::content_type_for_extension(&ext),
-        },
-    )
-    .await
 }

@@ -8,6 +8,7 @@ pub mod item_stream;
 pub mod jellyfin;
 pub mod native;
 pub mod state;
+pub mod stream_front;
 
 pub use error::ApiError;
 pub use state::AppState;

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::entities::item;
+use super::listing_cache::PageStart;
 use super::{now_ms, Catalog, CatalogError};
 
 use crate::domain::Item;
@@ -58,6 +59,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Mo
         premiere_date: Set(None),
         image_path: Set(None),
         image_tag: Set(None),
+        image_blurhash: Set(None),
         missing: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -125,7 +127,8 @@ pub async fn refresh_presence<C: ConnectionTrait>(
     level.sort();
     level.dedup();
     let now = now_ms();
-    for _depth in 0..4 {
+    // Deep enough for home video folders inside folders.
+    for _depth in 0..16 {
         if level.is_empty() {
             break;
         }
@@ -139,7 +142,8 @@ pub async fn refresh_presence<C: ConnectionTrait>(
                 continue;
             };
             let sql = match kind {
-                ItemKind::Folder => continue,
+                // A library root is there as long as its library is configured.
+                ItemKind::Folder if row.parent_id.is_none() => continue,
                 k if k.is_playable() => {
                     "UPDATE items SET missing = NOT EXISTS (SELECT 1 FROM media_files f \
                        WHERE f.item_id = items.id AND f.state IN ('active', 'pending')), updated_at = $1 \
@@ -191,6 +195,7 @@ pub fn to_domain(m: item::Model) -> Item {
         premiere_date: m.premiere_date,
         image_path: m.image_path.map(Into::into),
         image_tag: m.image_tag,
+        image_blurhash: m.image_blurhash,
         missing: m.missing,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -276,6 +281,22 @@ pub async fn list(c: &Catalog, q: &ItemQuery) -> Result<(Vec<Item>, u64), Catalo
 }
 
 /// Sets the item's image when it has none yet (a keyframe thumbnail never replaces a poster).
+/// Records the BlurHash of an item's image, if the image is still the one it was made from.
+pub async fn set_image_blurhash(
+    c: &Catalog,
+    item_id: &str,
+    tag: &str,
+    blurhash: &str,
+) -> Result<(), CatalogError> {
+    super::execute(
+        &c.write,
+        "UPDATE items SET image_blurhash = $1, updated_at = $2 WHERE id = $3 AND image_tag = $4",
+        vec![blurhash.into(), now_ms().into(), item_id.into(), tag.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn set_image_if_absent(
     c: &Catalog,
     item_id: &str,
@@ -284,7 +305,8 @@ pub async fn set_image_if_absent(
 ) -> Result<(), CatalogError> {
     super::execute(
         &c.write,
-        "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3 \
+        "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3, \
+           image_blurhash = CASE WHEN image_tag = $2 THEN image_blurhash ELSE NULL END \
          WHERE id = $4 AND (image_path IS NULL OR image_path = $5)",
         vec![
             path.into(),
@@ -327,47 +349,82 @@ pub async fn get_many(c: &Catalog, ids: &[String]) -> Result<Vec<Item>, CatalogE
     Ok(out)
 }
 
-/// Listed children of containers (extras are counted separately): parent id → count.
+/// Listed children of containers (extras are counted separately): parent id → count; parents
+/// without any are left out. Remembered per item generation on SQLite (a library root's count
+/// reads every item of the library).
 pub async fn child_counts(
     c: &Catalog,
     parent_ids: &[String],
 ) -> Result<std::collections::HashMap<String, i64>, CatalogError> {
+    use sea_orm::Statement;
     let mut out = std::collections::HashMap::new();
-    for chunk in parent_ids.chunks(500) {
-        let rows: Vec<(Option<String>, i64)> = item::Entity::find()
-            .select_only()
-            .column(item::Column::ParentId)
-            .column_as(item::Column::Id.count(), "n")
-            .filter(item::Column::ParentId.is_in(chunk.iter().cloned()))
-            .filter(item::Column::Missing.eq(false))
-            .filter(item::Column::Kind.ne(ItemKind::Extra.as_str()))
-            .group_by(item::Column::ParentId)
-            .into_tuple()
-            .all(&c.read)
-            .await?;
-        for (parent, n) in rows {
-            if let Some(p) = parent {
-                out.insert(p, n);
+    if parent_ids.is_empty() {
+        return Ok(out);
+    }
+    let generation = super::listing_cache::generation(&c.read).await?;
+    let key = |parent: &str| format!("children|{parent}");
+    let mut todo: Vec<String> = Vec::new();
+    for parent in parent_ids {
+        match generation.and_then(|g| c.listings.totals.get(g, &key(parent))) {
+            Some(0) => {}
+            Some(n) => {
+                out.insert(parent.clone(), n as i64);
+            }
+            None => todo.push(parent.clone()),
+        }
+    }
+    todo.sort();
+    todo.dedup();
+    let backend = c.read.get_database_backend();
+    for chunk in todo.chunks(500) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // COUNT(*), not COUNT(id): the count then reads index idx_items_parent_presence alone.
+        let sql = format!(
+            "SELECT parent_id, COUNT(*) AS n FROM items \
+             WHERE parent_id IN ({}) AND missing = FALSE AND kind <> 'extra' GROUP BY parent_id",
+            list.join(", ")
+        );
+        let values: Vec<sea_orm::Value> = chunk.iter().map(|p| p.clone().into()).collect();
+        let mut found = std::collections::HashMap::new();
+        for row in c
+            .read
+            .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+            .await?
+        {
+            let parent: String = row.try_get("", "parent_id")?;
+            let n: i64 = row.try_get("", "n")?;
+            found.insert(parent, n);
+        }
+        for parent in chunk {
+            let n = found.get(parent).copied().unwrap_or(0);
+            if let Some(g) = generation {
+                c.listings.totals.put(g, key(parent), n.max(0) as u64);
+            }
+            if n > 0 {
+                out.insert(parent.clone(), n);
             }
         }
     }
     Ok(out)
 }
 
-/// Listed extras of owners: owner id → (trailers, other extras).
+/// Listed extras of owners, by sort name.
 pub async fn extras_of(c: &Catalog, owner_ids: &[String]) -> Result<Vec<Item>, CatalogError> {
     let mut out = Vec::new();
     for chunk in owner_ids.chunks(500) {
+        // The kind is checked here rather than in SQL: with `kind = 'extra'` in the query,
+        // SQLite prefers walking every extra of the catalog (index on kind, sort name) over
+        // looking up these owners.
         out.extend(
             item::Entity::find()
                 .filter(item::Column::OwnerId.is_in(chunk.iter().cloned()))
-                .filter(item::Column::Kind.eq(ItemKind::Extra.as_str()))
                 .filter(item::Column::Missing.eq(false))
                 .order_by_asc(item::Column::SortName)
                 .all(&c.read)
                 .await?
                 .into_iter()
-                .map(to_domain),
+                .map(to_domain)
+                .filter(|i| i.kind == ItemKind::Extra),
         );
     }
     Ok(out)
@@ -405,9 +462,34 @@ pub struct BrowseQuery {
     pub limit: Option<u64>,
 }
 
-/// Runs a browse query: (page, total). Missing items are never returned.
-pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), CatalogError> {
-    use sea_orm::{ConnectionTrait, Statement};
+/// The WHERE clause of a browse query and its bound values (`$1` is always the user).
+struct BrowseFilter {
+    where_sql: String,
+    values: Vec<sea_orm::Value>,
+    /// Whether the filter reads the user's own data (played, favourite, resumable).
+    per_user: bool,
+}
+
+impl BrowseFilter {
+    /// Binds one more value; returns its placeholder.
+    fn bind(&mut self, v: sea_orm::Value) -> String {
+        self.values.push(v);
+        format!("${}", self.values.len())
+    }
+
+    /// What the filter selects, as a key for [`super::listing_cache`]; `$1` (the user) is
+    /// bound but unread unless the filter is per user.
+    fn key(&self) -> String {
+        let values = if self.per_user {
+            &self.values[..]
+        } else {
+            &self.values[1..]
+        };
+        format!("{}|{values:?}", self.where_sql)
+    }
+}
+
+fn browse_filter(q: &BrowseQuery) -> BrowseFilter {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let bind = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
         values.push(v);
@@ -444,7 +526,9 @@ pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), Ca
             .map(|k| bind(k.as_str().into(), &mut values))
             .collect();
         clauses.push(format!("i.kind IN ({})", list.join(", ")));
-    } else {
+    } else if q.parent_id.is_none() || q.recursive {
+        // A parent's direct children include its sub-folders (home video libraries); flat and
+        // recursive listings hold titles only.
         clauses.push("i.kind NOT IN ('folder', 'extra')".into());
     }
     if !q.exclude_kinds.is_empty() {
@@ -479,6 +563,7 @@ pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), Ca
             .collect();
         clauses.push(format!("i.year IN ({})", list.join(", ")));
     }
+    let per_user = q.is_played.is_some() || q.is_favorite.is_some() || q.is_resumable;
     if let Some(played) = q.is_played {
         let cond = format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.played = TRUE)");
         clauses.push(if played { cond } else { format!("NOT {cond}") });
@@ -490,56 +575,234 @@ pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), Ca
     if q.is_resumable {
         clauses.push(format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.playback_position_ticks > 0)"));
     }
-    let where_sql = clauses.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) AS n FROM items i WHERE {where_sql}");
+    BrowseFilter {
+        where_sql: clauses.join(" AND "),
+        values,
+        per_user,
+    }
+}
+
+/// ORDER BY terms of a browse query, always ending in `i.sort_name ASC, i.id ASC` (a total
+/// order). A term whose expression already appeared is left out (it can no longer change the
+/// order), and so is everything after `i.id`, so that the common orders read exactly like
+/// an index: `SortName` is `(sort_name, id)` (index m0003), `SortName,ProductionYear` is
+/// `(sort_name, COALESCE(year, 2147483647), id)` (index m0004).
+fn browse_order(sort: &[(BrowseSort, bool)]) -> String {
+    let mut terms: Vec<(String, &str)> = Vec::new();
+    for (field, desc) in sort {
+        let dir = if *desc { "DESC" } else { "ASC" };
+        let exprs: Vec<String> = match field {
+            BrowseSort::SortName => vec!["i.sort_name".into()],
+            // Titles without a year last either way, as in the native API. Years are far
+            // from both sentinels.
+            BrowseSort::ProductionYear if *desc => vec!["COALESCE(i.year, -2147483647)".into()],
+            BrowseSort::ProductionYear => vec!["COALESCE(i.year, 2147483647)".into()],
+            BrowseSort::DateCreated => vec!["i.created_at".into()],
+            BrowseSort::IndexNumber => vec![
+                "COALESCE(i.season_number, 0)".into(),
+                "COALESCE(i.episode_number, 0)".into(),
+            ],
+            BrowseSort::DatePlayed => vec![
+                "(SELECT COALESCE(MAX(d.last_played_at), 0) FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = $1)".into(),
+            ],
+            BrowseSort::Random => vec!["RANDOM()".into()],
+        };
+        for expr in exprs {
+            terms.push((expr, dir));
+        }
+    }
+    terms.push(("i.sort_name".into(), "ASC"));
+    terms.push(("i.id".into(), "ASC"));
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (expr, dir) in &terms {
+        if expr != "RANDOM()" && seen.contains(&expr.as_str()) {
+            continue;
+        }
+        seen.push(expr);
+        out.push(format!("{expr} {dir}"));
+        if expr == "i.id" {
+            break;
+        }
+    }
+    out.join(", ")
+}
+
+/// The number of items a browse filter matches; with `remember` (generation, filter key) it is
+/// looked up and stored in [`super::listing_cache`].
+async fn browse_total(
+    c: &Catalog,
+    f: &BrowseFilter,
+    remember: Option<(i64, &str)>,
+) -> Result<u64, CatalogError> {
+    use sea_orm::Statement;
+    let key = remember.map(|(g, filter)| (g, format!("browse|{filter}")));
+    if let Some((g, key)) = &key {
+        if let Some(total) = c.listings.totals.get(*g, key) {
+            return Ok(total);
+        }
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM items i WHERE {}", f.where_sql);
     let backend = c.read.get_database_backend();
     let total: i64 = match c
         .read
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             &count_sql,
-            values.clone(),
+            f.values.clone(),
         ))
         .await?
     {
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
-    let mut order = Vec::new();
-    for (field, desc) in &q.sort {
-        let dir = if *desc { "DESC" } else { "ASC" };
-        order.push(match field {
-            BrowseSort::SortName => format!("i.sort_name {dir}"),
-            // Titles without a year last either way, as in the native API.
-            BrowseSort::ProductionYear => format!("CASE WHEN i.year IS NULL THEN 1 ELSE 0 END, i.year {dir}"),
-            BrowseSort::DateCreated => format!("i.created_at {dir}"),
-            BrowseSort::IndexNumber => format!("COALESCE(i.season_number, 0) {dir}, COALESCE(i.episode_number, 0) {dir}"),
-            BrowseSort::DatePlayed => format!(
-                "(SELECT COALESCE(MAX(d.last_played_at), 0) FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user}) {dir}"
-            ),
-            BrowseSort::Random => "RANDOM()".into(),
-        });
+    let total = total.max(0) as u64;
+    if let Some((g, key)) = key {
+        c.listings.totals.put(g, key, total);
     }
-    order.push("i.sort_name ASC".into());
-    order.push("i.id ASC".into());
-    let mut sql = format!(
-        "SELECT i.* FROM items i WHERE {where_sql} ORDER BY {}",
-        order.join(", ")
+    Ok(total)
+}
+
+/// Orders whose pages can start from a remembered sort key: every term ascending, on columns
+/// the item generation covers, and exactly an index's order (m0003, m0004). The row value to
+/// compare with a [`PageStart`], and whether it holds the year.
+fn keyset_of(order: &str) -> Option<(&'static str, bool)> {
+    if order == "i.sort_name ASC, COALESCE(i.year, 2147483647) ASC, i.id ASC" {
+        Some(("(i.sort_name, COALESCE(i.year, 2147483647), i.id)", true))
+    } else if order == "i.sort_name ASC, i.id ASC" {
+        Some(("(i.sort_name, i.id)", false))
+    } else {
+        None
+    }
+}
+
+fn page_start_of(item: &item::Model) -> PageStart {
+    PageStart {
+        sort_name: item.sort_name.clone(),
+        year_key: item.year.unwrap_or(i32::MAX),
+        id: item.id.clone(),
+    }
+}
+
+/// Runs a browse query: (page, total). Missing items are never returned.
+pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), CatalogError> {
+    use sea_orm::Statement;
+    let mut f = browse_filter(q);
+    // Nothing is remembered for filters on the user's own data (their changes do not move the
+    // generation) or on explicit ids (cheap to count).
+    let generation = if f.per_user || !q.ids.is_empty() {
+        None
+    } else {
+        super::listing_cache::generation(&c.read).await?
+    };
+    let filter_key = generation.map(|_| f.key());
+    let remember = generation.zip(filter_key.as_deref());
+    let total = browse_total(c, &f, remember).await?;
+    if q.limit == Some(0) || q.offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let order = browse_order(&q.sort);
+    let backend = c.read.get_database_backend();
+    let Some(limit) = q.limit else {
+        let mut sql = format!(
+            "SELECT i.* FROM items i WHERE {} ORDER BY {order}",
+            f.where_sql
+        );
+        if q.offset > 0 {
+            sql.push_str(&format!(" LIMIT 1000000 OFFSET {}", q.offset));
+        }
+        let rows = item::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(backend, &sql, f.values))
+            .all(&c.read)
+            .await?;
+        return Ok((rows.into_iter().map(to_domain).collect(), total));
+    };
+    // Where this page starts and where the next one will, when the order allows it: one more
+    // row is read to learn the next page's start.
+    let keyset = remember.and_then(|(g, filter)| keyset_of(&order).map(|k| (g, filter, k)));
+    let start_key = |offset: u64| match keyset {
+        Some((_, filter, _)) => format!("start|{order}|{filter}|{offset}"),
+        None => String::new(),
+    };
+    let start = match keyset {
+        Some((g, _, _)) if q.offset > 0 => c.listings.page_starts.get(g, &start_key(q.offset)),
+        _ => None,
+    };
+    let (this_start, next_start) = (start_key(q.offset), start_key(q.offset + limit));
+    let fetch = if keyset.is_some() { limit + 1 } else { limit };
+    let mut where_sql = f.where_sql.clone();
+    let skip = match (&start, keyset) {
+        (Some(start), Some((_, _, (row_value, with_year)))) => {
+            let mut bound = vec![f.bind(start.sort_name.clone().into())];
+            if with_year {
+                bound.push(f.bind(start.year_key.into()));
+            }
+            bound.push(f.bind(start.id.clone().into()));
+            where_sql.push_str(&format!(" AND {row_value} >= ({})", bound.join(", ")));
+            0
+        }
+        _ => q.offset,
+    };
+    // Page in the index on ids alone, then read the page's rows: OFFSET then skips index
+    // entries, not whole rows. The outer ORDER BY only restores the page's order.
+    let sql = format!(
+        "SELECT i.* FROM (SELECT i.id AS page_id FROM items i WHERE {where_sql} \
+           ORDER BY {order} LIMIT {fetch} OFFSET {skip}) p \
+         JOIN items i ON i.id = p.page_id ORDER BY {order}"
     );
-    if let Some(limit) = q.limit {
-        sql.push_str(&format!(" LIMIT {limit}"));
-    } else if q.offset > 0 {
-        sql.push_str(" LIMIT 1000000");
-    }
-    if q.offset > 0 {
-        sql.push_str(&format!(" OFFSET {}", q.offset));
-    }
-    let rows = item::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, &sql, values))
+    let mut rows = item::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, &sql, f.values))
         .all(&c.read)
         .await?;
-    Ok((
-        rows.into_iter().map(to_domain).collect(),
-        total.max(0) as u64,
-    ))
+    if let Some((g, _, _)) = keyset {
+        if rows.len() as u64 > limit {
+            if let Some(next) = rows.pop() {
+                c.listings
+                    .page_starts
+                    .put(g, next_start, page_start_of(&next));
+            }
+        }
+        if let (None, Some(first), true) = (&start, rows.first(), q.offset > 0) {
+            c.listings
+                .page_starts
+                .put(g, this_start, page_start_of(first));
+        }
+    }
+    Ok((rows.into_iter().map(to_domain).collect(), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_orders_read_exactly_like_an_index() {
+        let name_year = browse_order(&[
+            (BrowseSort::SortName, false),
+            (BrowseSort::ProductionYear, false),
+        ]);
+        assert_eq!(
+            name_year,
+            "i.sort_name ASC, COALESCE(i.year, 2147483647) ASC, i.id ASC"
+        );
+        assert!(keyset_of(&name_year).is_some_and(|(_, year)| year));
+        let name = browse_order(&[(BrowseSort::SortName, false)]);
+        assert_eq!(name, "i.sort_name ASC, i.id ASC");
+        assert!(keyset_of(&name).is_some_and(|(_, year)| !year));
+        assert_eq!(browse_order(&[]), name);
+        // Descending: titles without a year still last, ties by id ascending; no keyset.
+        let desc = browse_order(&[
+            (BrowseSort::SortName, true),
+            (BrowseSort::ProductionYear, true),
+        ]);
+        assert_eq!(
+            desc,
+            "i.sort_name DESC, COALESCE(i.year, -2147483647) DESC, i.id ASC"
+        );
+        assert!(keyset_of(&desc).is_none());
+        assert_eq!(
+            browse_order(&[(BrowseSort::DateCreated, true)]),
+            "i.created_at DESC, i.sort_name ASC, i.id ASC"
+        );
+    }
 }

@@ -120,6 +120,7 @@ async fn ensure_root_item(c: &Catalog, lib: &library::Model) -> Result<String, C
         premiere_date: Set(None),
         image_path: Set(None),
         image_tag: Set(None),
+        image_blurhash: Set(None),
         missing: Set(false),
         created_at: Set(now),
         updated_at: Set(now),

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod entities;
 pub mod items;
 pub mod libraries;
+pub mod listing_cache;
 pub mod llm_ledger;
 pub mod media_files;
 pub mod sessions;
@@ -51,6 +52,8 @@ pub enum CatalogError {
 pub struct Catalog {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
+    /// What item listings remember per item generation (SQLite only; see [`listing_cache`]).
+    pub listings: std::sync::Arc<listing_cache::ListingCache>,
 }
 
 impl Catalog {
@@ -85,7 +88,11 @@ impl Catalog {
             }
             let write = connect(sqlite_options(url, 1)).await?;
             let read = connect(sqlite_options(url, 4)).await?;
-            Ok(Catalog { read, write })
+            Ok(Catalog {
+                read,
+                write,
+                listings: Default::default(),
+            })
         } else {
             let mut opts = ConnectOptions::new(url.to_string());
             opts.max_connections(16)
@@ -96,6 +103,7 @@ impl Catalog {
             Ok(Catalog {
                 read: pool.clone(),
                 write: pool,
+                listings: Default::default(),
             })
         }
     }

@@ -75,6 +75,8 @@ pub struct Item {
     pub premiere_date: Option<String>,
     pub image_path: Option<PathBuf>,
     pub image_tag: Option<String>,
+    /// BlurHash of the primary image, when made (a placeholder clients paint while loading).
+    pub image_blurhash: Option<String>,
     /// Left out of every listing while true.
     pub missing: bool,
     pub created_at: i64,

@@ -21,6 +21,11 @@
 //!   body. As in nginx, a `Range` header on `HEAD` is honoured.
 //! * The body is streamed from disk in [`CHUNK_SIZE`] chunks, never buffering
 //!   the whole file; see [`CHUNK_SIZE`] for the strategy.
+//!
+//! The decisions (status, headers, which bytes) are one pure function,
+//! [`plan_response`]; [`respond`] sends its plan through actix, and on Linux
+//! the connection front (`api::stream_front`) sends the same plan with
+//! `sendfile(2)` (see [`super::sendfile`]).
 
 use std::fs::{File, Metadata};
 use std::io;
@@ -29,9 +34,9 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use actix_web::body::SizedStream;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use futures_util::future::{self, Either, FutureExt};
 use futures_util::stream::{self, Stream, StreamExt};
@@ -97,6 +102,14 @@ pub enum RangeDecision {
     Partial { start: u64, end_inclusive: u64 },
     /// Answer `416` with `Content-Range: bytes */len`.
     Unsatisfiable,
+}
+
+/// `Content-Type` for a file, by its extension (see
+/// [`content_type_for_extension`]).
+pub fn content_type_for_path(path: &Path) -> &'static str {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map_or("application/octet-stream", content_type_for_extension)
 }
 
 /// `Content-Type` for a container name or file extension (without the dot),
@@ -266,6 +279,21 @@ impl Validators {
         }
     }
 
+    /// `Accept-Ranges`, `ETag` and `Last-Modified`: the headers every answer
+    /// carries.
+    fn into_headers(self) -> Vec<(header::HeaderName, HeaderValue)> {
+        let mut headers = Vec::with_capacity(6);
+        headers.push((header::ACCEPT_RANGES, HeaderValue::from_static("bytes")));
+        // Both are built from digits, quotes, letters and punctuation only.
+        if let Ok(etag) = HeaderValue::try_from(self.etag) {
+            headers.push((header::ETAG, etag));
+        }
+        if let Some(Ok(lm)) = self.last_modified.map(HeaderValue::try_from) {
+            headers.push((header::LAST_MODIFIED, lm));
+        }
+        headers
+    }
+
     /// Whether an entity-tag list (`If-Match`, `If-None-Match`) matches.
     fn etag_list_matches(&self, list: &str, weak: bool) -> bool {
         if list.trim() == "*" {
@@ -327,53 +355,92 @@ fn parse_etag_list(list: &str) -> Vec<(bool, &str)> {
     tags
 }
 
-fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Serves `path` (already resolved from the catalog) for direct play.
+/// What the body of a planned response is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlannedBody {
+    /// No body (`304`, `412`, `416`): `Content-Length: 0`, none at all for `304`.
+    Empty,
+    /// `len` bytes of the file from `start`; `Content-Length: len`, also for
+    /// `HEAD`, which gets no body.
+    File { start: u64, len: u64 },
+}
+
+/// How to answer a request for a file, decided from the request method and
+/// headers and the file's metadata alone, so that every way of sending the
+/// answer (actix with [`respond`], or the `sendfile` connection front) gives
+/// the same status and headers.
+#[derive(Debug)]
+pub struct ResponsePlan {
+    pub status: StatusCode,
+    /// Every header but `Content-Length` (which follows from [`Self::body`]),
+    /// `Date` and the connection headers.
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    pub body: PlannedBody,
+}
+
+impl ResponsePlan {
+    /// The `Content-Length` to send: none for `304` (as actix does; it
+    /// describes no body), else the body length.
+    pub fn content_length(&self) -> Option<u64> {
+        match self.body {
+            _ if self.status == StatusCode::NOT_MODIFIED => None,
+            PlannedBody::Empty => Some(0),
+            PlannedBody::File { len, .. } => Some(len),
+        }
+    }
+
+    fn bare(status: StatusCode, validators: Validators) -> Self {
+        ResponsePlan {
+            status,
+            headers: validators.into_headers(),
+            body: PlannedBody::Empty,
+        }
+    }
+}
+
+/// Plans the answer to `method` with `headers` for a file with `meta`.
 ///
-/// Returns an error only if the file cannot be opened or inspected; the
-/// caller maps [`DirectPlayError::NotFound`] to 404 and the rest to 500.
-/// Other methods than `GET`/`HEAD` get the whole file without range or
-/// `304` handling (the routes only use `GET` and `HEAD`).
-pub async fn serve_file(
-    req: &HttpRequest,
-    path: &Path,
-    opts: &ServeOptions<'_>,
-) -> Result<HttpResponse, DirectPlayError> {
-    let (file, meta) = open(path).await?;
+/// Other methods than `GET`/`HEAD` get the whole file without range or `304`
+/// handling (the routes only use `GET` and `HEAD`).
+pub fn plan_response(
+    method: &Method,
+    headers: &HeaderMap,
+    meta: &Metadata,
+    content_type: &str,
+) -> ResponsePlan {
     let len = meta.len();
-    let validators = Validators::new(&meta);
-    let method = req.method();
-    let is_head = method == Method::HEAD;
-    let get_or_head = is_head || method == Method::GET;
+    let validators = Validators::new(meta);
+    let get_or_head = method == Method::HEAD || method == Method::GET;
 
     // RFC 9110 §13.2.2, steps 1-2: If-Match, else If-Unmodified-Since.
-    if let Some(if_match) = header_str(req, header::IF_MATCH) {
+    if let Some(if_match) = header_str(headers, header::IF_MATCH) {
         if !validators.etag_list_matches(if_match, false) {
-            return Ok(bare_response(StatusCode::PRECONDITION_FAILED, &validators));
+            return ResponsePlan::bare(StatusCode::PRECONDITION_FAILED, validators);
         }
-    } else if let Some(ius) = header_str(req, header::IF_UNMODIFIED_SINCE) {
+    } else if let Some(ius) = header_str(headers, header::IF_UNMODIFIED_SINCE) {
         if validators.not_modified_since(ius) == Some(false) {
-            return Ok(bare_response(StatusCode::PRECONDITION_FAILED, &validators));
+            return ResponsePlan::bare(StatusCode::PRECONDITION_FAILED, validators);
         }
     }
 
     // Steps 3-4: If-None-Match, else If-Modified-Since (GET/HEAD only).
-    if let Some(inm) = header_str(req, header::IF_NONE_MATCH) {
+    if let Some(inm) = header_str(headers, header::IF_NONE_MATCH) {
         if validators.etag_list_matches(inm, true) {
             let status = if get_or_head {
                 StatusCode::NOT_MODIFIED
             } else {
                 StatusCode::PRECONDITION_FAILED
             };
-            return Ok(bare_response(status, &validators));
+            return ResponsePlan::bare(status, validators);
         }
     } else if get_or_head {
-        if let Some(ims) = header_str(req, header::IF_MODIFIED_SINCE) {
+        if let Some(ims) = header_str(headers, header::IF_MODIFIED_SINCE) {
             if validators.not_modified_since(ims) == Some(true) {
-                return Ok(bare_response(StatusCode::NOT_MODIFIED, &validators));
+                return ResponsePlan::bare(StatusCode::NOT_MODIFIED, validators);
             }
         }
     }
@@ -381,10 +448,9 @@ pub async fn serve_file(
     // Step 5: Range, unless If-Range does not match.
     let mut decision = RangeDecision::Full;
     if get_or_head {
-        if let Some(range) = header_str(req, header::RANGE) {
+        if let Some(range) = header_str(headers, header::RANGE) {
             // An If-Range that is not visible ASCII cannot match.
-            let if_range_ok = req
-                .headers()
+            let if_range_ok = headers
                 .get(header::IF_RANGE)
                 .is_none_or(|v| v.to_str().is_ok_and(|v| validators.if_range_matches(v)));
             if if_range_ok {
@@ -404,53 +470,78 @@ pub async fn serve_file(
             end_inclusive - start + 1,
         ),
         RangeDecision::Unsatisfiable => {
-            let mut builder = HttpResponse::build(StatusCode::RANGE_NOT_SATISFIABLE);
-            add_common_headers(&mut builder, &validators);
-            builder.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
-            return Ok(builder.finish());
+            let mut plan = ResponsePlan::bare(StatusCode::RANGE_NOT_SATISFIABLE, validators);
+            plan.headers
+                .push((header::CONTENT_RANGE, range_value(format!("bytes */{len}"))));
+            return plan;
         }
     };
 
-    let mut builder = HttpResponse::build(status);
-    add_common_headers(&mut builder, &validators);
-    let content_type = HeaderValue::from_str(opts.content_type)
+    let mut headers = validators.into_headers();
+    let content_type = HeaderValue::from_str(content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    builder.insert_header((header::CONTENT_TYPE, content_type));
+    headers.push((header::CONTENT_TYPE, content_type));
     if status == StatusCode::PARTIAL_CONTENT {
-        builder.insert_header((
-            header::CONTENT_RANGE,
-            format!("bytes {}-{}/{}", start, start + count - 1, len),
-        ));
+        let value = format!("bytes {}-{}/{}", start, start + count - 1, len);
+        headers.push((header::CONTENT_RANGE, range_value(value)));
     }
+    ResponsePlan {
+        status,
+        headers,
+        body: PlannedBody::File { start, len: count },
+    }
+}
 
+/// A `Content-Range` value: digits, spaces, `-`, `*` and `/` only, so always valid.
+fn range_value(value: String) -> HeaderValue {
+    HeaderValue::try_from(value).unwrap_or(HeaderValue::from_static("bytes */0"))
+}
+
+/// Serves `path` (already resolved from the catalog) for direct play.
+///
+/// Returns an error only if the file cannot be opened or inspected; the
+/// caller maps [`DirectPlayError::NotFound`] to 404 and the rest to 500.
+pub async fn serve_file(
+    req: &HttpRequest,
+    path: &Path,
+    opts: &ServeOptions<'_>,
+) -> Result<HttpResponse, DirectPlayError> {
+    let (file, meta) = open(path).await?;
+    Ok(respond(req, file, &meta, path, opts))
+}
+
+/// The actix answer for an opened file: [`plan_response`], then the body
+/// streamed from disk in [`CHUNK_SIZE`] chunks.
+pub fn respond(
+    req: &HttpRequest,
+    file: File,
+    meta: &Metadata,
+    path: &Path,
+    opts: &ServeOptions<'_>,
+) -> HttpResponse {
+    let plan = plan_response(req.method(), req.headers(), meta, opts.content_type);
+    let mut builder = HttpResponse::build(plan.status);
+    for (name, value) in plan.headers {
+        builder.insert_header((name, value));
+    }
+    let (start, count) = match plan.body {
+        // `finish` sends `Content-Length: 0` (and none on a 304).
+        PlannedBody::Empty => return builder.finish(),
+        PlannedBody::File { start, len } => (start, len),
+    };
     // SizedStream makes actix send `Content-Length: count` (not chunked). For
     // HEAD, actix writes that Content-Length and no body; the empty stream
     // means nothing is read from disk.
-    if is_head {
+    if req.method() == Method::HEAD {
         let empty = stream::empty::<Result<Bytes, io::Error>>();
-        return Ok(builder.body(SizedStream::new(count, empty)));
+        return builder.body(SizedStream::new(count, empty));
     }
     let body = file_stream(file, path.display().to_string(), start, count, true);
-    Ok(builder.body(SizedStream::new(count, body)))
-}
-
-fn add_common_headers(builder: &mut HttpResponseBuilder, validators: &Validators) {
-    builder.insert_header((header::ACCEPT_RANGES, "bytes"));
-    builder.insert_header((header::ETAG, validators.etag.as_str()));
-    if let Some(lm) = &validators.last_modified {
-        builder.insert_header((header::LAST_MODIFIED, lm.as_str()));
-    }
-}
-
-/// A response without a body (`304`, `412`) carrying the validators.
-fn bare_response(status: StatusCode, validators: &Validators) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    add_common_headers(&mut builder, validators);
-    builder.finish()
+    builder.body(SizedStream::new(count, body))
 }
 
 /// Opens the file and reads its metadata on the blocking pool.
-async fn open(path: &Path) -> Result<(File, Metadata), DirectPlayError> {
+pub async fn open(path: &Path) -> Result<(File, Metadata), DirectPlayError> {
     let owned = path.to_path_buf();
     let result = tokio::task::spawn_blocking(move || {
         let file = File::open(&owned)?;

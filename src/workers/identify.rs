@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::Pipeline;
+use crate::config::LibraryKind;
 use crate::db::entities::{item, media_file};
 use crate::db::items::{self, ItemKind, NewItem};
 use crate::db::libraries::Library;
@@ -135,7 +136,9 @@ async fn resolve(
     if let Some(old) = moved_from {
         take_over(p, &file, old).await?;
         if let Some(item) = &old.item_id {
-            items::refresh_presence(&p.catalog.write, std::slice::from_ref(item)).await?;
+            let mut refresh = vec![item.clone()];
+            refresh.extend(follow_move(p, lib, item, &path).await?);
+            items::refresh_presence(&p.catalog.write, &refresh).await?;
         }
         tracing::info!(from = %old.path, to = %file.path, "file moved; keeps its item");
         if old.probe_state != crate::db::media_files::probe_state::OK {
@@ -273,6 +276,89 @@ async fn enqueue_probe(p: &Pipeline, file_id: &str) -> Result<(), CatalogError> 
     p.jobs.enqueue(super::probe_job(file_id, 0)).await
 }
 
+/// Where a new title goes: home videos sit in folder items mirroring their folders (Jellyfin
+/// browses home video libraries folder by folder); everything else under the library root.
+async fn parent_folder<C: ConnectionTrait>(
+    db: &C,
+    lib: &Library,
+    kind: ItemKind,
+    folder: &str,
+) -> Result<String, CatalogError> {
+    if kind != ItemKind::Video || lib.kind != LibraryKind::Home {
+        return Ok(lib.root_item_id.clone());
+    }
+    let mut parent = lib.root_item_id.clone();
+    let mut relative = std::path::PathBuf::new();
+    for part in Path::new(folder).components() {
+        let std::path::Component::Normal(name) = part else {
+            continue;
+        };
+        relative.push(name);
+        parent = items::find_or_create_container(
+            db,
+            NewItem {
+                library_id: lib.id.clone(),
+                parent_id: Some(parent),
+                owner_id: None,
+                kind: ItemKind::Folder,
+                extra_type: None,
+                name: name.to_string_lossy().into_owned(),
+                year: None,
+                season_number: None,
+                episode_number: None,
+                episode_number_end: None,
+                identity_key: format!("folder:{}", relative.to_string_lossy()),
+                folder: Some(relative.to_string_lossy().into_owned()),
+            },
+        )
+        .await?;
+    }
+    Ok(parent)
+}
+
+/// A home video moved to another folder follows it: its parent becomes the new folder item.
+/// Returns the old parent when it changed (its presence needs a refresh).
+async fn follow_move(
+    p: &Pipeline,
+    lib: &Library,
+    item_id: &str,
+    new_path: &Path,
+) -> Result<Option<String>, CatalogError> {
+    let Some(item) = item::Entity::find_by_id(item_id.to_string())
+        .one(&p.catalog.write)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if ItemKind::parse(&item.kind) != Some(ItemKind::Video) || lib.kind != LibraryKind::Home {
+        return Ok(None);
+    }
+    let folder = new_path
+        .strip_prefix(&lib.path)
+        .ok()
+        .and_then(Path::parent)
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let txn = p.catalog.write.begin().await?;
+    let parent = parent_folder(&txn, lib, ItemKind::Video, &folder).await?;
+    if item.parent_id.as_deref() == Some(parent.as_str()) {
+        return Ok(None);
+    }
+    execute_on(
+        &txn,
+        "UPDATE items SET parent_id = $1, folder = $2, updated_at = $3 WHERE id = $4",
+        vec![
+            parent.into(),
+            folder.into(),
+            now_ms().into(),
+            item_id.into(),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(item.parent_id)
+}
+
 async fn find_or_create_item<C: ConnectionTrait>(
     db: &C,
     lib: &Library,
@@ -295,11 +381,12 @@ async fn find_or_create_item<C: ConnectionTrait>(
             } else {
                 ItemKind::Video
             };
+            let parent = parent_folder(db, lib, kind, folder).await?;
             let created = items::create(
                 db,
                 NewItem {
                     library_id: lib.id.clone(),
-                    parent_id: Some(lib.root_item_id.clone()),
+                    parent_id: Some(parent),
                     owner_id: None,
                     kind,
                     extra_type: None,

@@ -119,7 +119,22 @@ pub async fn thumbnail(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
                 // The tag changes whenever the image does, so clients can cache by it.
                 let tag =
                     crate::db::api_keys::hash_secret(&format!("{}:{}", out_str, file.mtime_ns));
-                items::set_image_if_absent(&p.catalog, item_id, &out_str, &tag[..16]).await?;
+                let tag = &tag[..16];
+                items::set_image_if_absent(&p.catalog, item_id, &out_str, tag).await?;
+                let (w, h) = (file.width.unwrap_or(16), file.height.unwrap_or(9));
+                match crate::media::blurhash::of_image(
+                    &p.tools.ffmpeg,
+                    p.tools.timeout,
+                    &out,
+                    u32::try_from(w.max(1)).unwrap_or(16),
+                    u32::try_from(h.max(1)).unwrap_or(9),
+                )
+                .await
+                {
+                    Ok(hash) => items::set_image_blurhash(&p.catalog, item_id, tag, &hash).await?,
+                    // A placeholder is a nicety: the image itself is there.
+                    Err(e) => tracing::warn!(item = %item_id, error = %e, "no blurhash"),
+                }
             }
             Ok(())
         }

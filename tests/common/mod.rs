@@ -230,6 +230,40 @@ impl Server {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// Logs the first administrator in through the Jellyfin API from `device_id`; the token.
+    pub async fn jf_login(&self, device_id: &str) -> String {
+        let auth = format!(
+            r#"MediaBrowser Client="e2e", Device="test", DeviceId="{device_id}", Version="1""#
+        );
+        let res: Value = self
+            .client
+            .post(self.url("/Users/AuthenticateByName"))
+            .header("Authorization", auth)
+            .json(&serde_json::json!({"Username": "admin", "Pw": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        res["AccessToken"].as_str().unwrap().to_string()
+    }
+
+    /// A Jellyfin GET with a token; the JSON body of a 2xx answer.
+    pub async fn jf_get(&self, path: &str, token: &str) -> Value {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header("X-Emby-Token", token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
     pub async fn post(&self, path: &str) -> reqwest::Response {
         self.client
             .post(self.url(path))
@@ -303,6 +337,19 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.wait_idle().await;
+    }
+
+    /// How many requests the `sendfile` stream front has answered (its debug line), once at
+    /// least `expected` are logged or 5 s passed: the line follows the response by a moment.
+    pub async fn served_by_front(&self, expected: usize) -> usize {
+        let started = Instant::now();
+        loop {
+            let n = self.log_text().matches("served with sendfile").count();
+            if n >= expected || started.elapsed() > Duration::from_secs(5) {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Polls `check` until it returns Some, for up to `secs`.

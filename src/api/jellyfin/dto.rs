@@ -15,7 +15,9 @@ use crate::domain::{Item, ItemKind, UserItemData};
 /// Jellyfin's `BaseItemKind` for a catalog item.
 pub fn item_type(item: &Item) -> &'static str {
     match item.kind {
-        ItemKind::Folder => "CollectionFolder",
+        // A library's root is its view; folders inside a library are plain folders.
+        ItemKind::Folder if item.parent_id.is_none() => "CollectionFolder",
+        ItemKind::Folder => "Folder",
         ItemKind::Movie => "Movie",
         ItemKind::Series => "Series",
         ItemKind::Season => "Season",
@@ -252,8 +254,13 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
         location_type: "FileSystem",
         image_tags,
         backdrop_image_tags: Vec::new(),
-        image_blur_hashes: BTreeMap::new(),
-        collection_type: if item.kind == ItemKind::Folder {
+        image_blur_hashes: match (&item.image_tag, &item.image_blurhash) {
+            (Some(tag), Some(hash)) => {
+                BTreeMap::from([("Primary", BTreeMap::from([(tag.clone(), hash.clone())]))])
+            }
+            _ => BTreeMap::new(),
+        },
+        collection_type: if item.kind == ItemKind::Folder && item.parent_id.is_none() {
             library.and_then(|l| collection_type(l.kind))
         } else {
             None

@@ -1364,19 +1364,7 @@ async fn stream(
     state: &AppState,
     raw_item: &str,
 ) -> Result<HttpResponse, JfError> {
-    let item_id = from_wire(raw_item).ok_or(JfError::NotFound)?;
-    let query = JfQuery::parse(req.query_string());
-    let wanted = match query.get("MediaSourceId") {
-        None => None,
-        Some(raw) => {
-            let id = from_wire(raw).ok_or(JfError::NotFound)?;
-            // Clients pass the item id for its default version.
-            (id != item_id).then_some(id)
-        }
-    };
-    if query.bool("static") != Some(true) {
-        tracing::debug!(item = %item_id, "non-static stream requested; serving the file as-is");
-    }
+    let (item_id, wanted) = stream_target(raw_item, req.query_string()).ok_or(JfError::NotFound)?;
     crate::api::item_stream::serve_item_file(req, state, &item_id, wanted.as_deref())
         .await
         .map_err(|e| match e {
@@ -1384,6 +1372,25 @@ async fn stream(
             | ItemStreamError::File(DirectPlayError::NotFound(_)) => JfError::NotFound,
             other => JfError::Internal(other.to_string()),
         })
+}
+
+/// The item and the file a stream request names (the path's item, `MediaSourceId`); `None`
+/// answers 404. Shared with the `sendfile` front, which hands the request to the handler then.
+pub fn stream_target(raw_item: &str, query: &str) -> Option<(String, Option<String>)> {
+    let item_id = from_wire(raw_item)?;
+    let query = JfQuery::parse(query);
+    let wanted = match query.get("MediaSourceId") {
+        None => None,
+        Some(raw) => {
+            let id = from_wire(raw)?;
+            // Clients pass the item id for its default version.
+            (id != item_id).then_some(id)
+        }
+    };
+    if query.bool("static") != Some(true) {
+        tracing::debug!(item = %item_id, "non-static stream requested; serving the file as-is");
+    }
+    Some((item_id, wanted))
 }
 
 #[cfg(test)]

@@ -31,7 +31,11 @@ pub fn routing_path(path: &str) -> String {
     }
 }
 
-fn cors_headers(res_headers: &mut actix_web::http::header::HeaderMap, origin: Option<HeaderValue>) {
+/// The CORS headers every response carries (also those the `sendfile` stream front sends).
+pub fn cors_headers(
+    res_headers: &mut actix_web::http::header::HeaderMap,
+    origin: Option<HeaderValue>,
+) {
     res_headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         origin.unwrap_or_else(|| HeaderValue::from_static("*")),

@@ -1,6 +1,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::http::header::HeaderMap;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::api::{ApiError, AppState};
@@ -13,11 +14,11 @@ pub struct ApiKeyAuth {
     pub key_name: String,
 }
 
-fn presented_key(req: &HttpRequest) -> Option<String> {
-    if let Some(v) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
+fn presented_key(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         return Some(v.trim().to_string());
     }
-    let auth = req.headers().get("authorization")?.to_str().ok()?;
+    let auth = headers.get("authorization")?.to_str().ok()?;
     let (scheme, rest) = auth.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -34,31 +35,44 @@ impl FromRequest for ApiKeyAuth {
     type Future = Pin<Box<dyn Future<Output = Result<ApiKeyAuth, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let key = presented_key(req);
+        let key = presented_key(req.headers());
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let (Some(key), Some(state)) = (key, state) else {
+            let Some(state) = state else {
                 return Err(ApiError::Unauthorized);
             };
-            if key.is_empty() {
-                return Err(ApiError::Unauthorized);
-            }
-            if constant_time_eq(key.as_bytes(), state.control_token.as_bytes()) {
-                return Ok(ApiKeyAuth {
-                    key_name: "local-cli".into(),
-                });
-            }
-            let hash = crate::db::api_keys::hash_secret(&key);
-            if let Some(key_name) = state.key_cache.get(&hash) {
-                return Ok(ApiKeyAuth { key_name });
-            }
-            match crate::db::api_keys::verify(&state.catalog, &key).await? {
-                Some(row) => {
-                    state.key_cache.insert(hash, row.name.clone());
-                    Ok(ApiKeyAuth { key_name: row.name })
-                }
-                None => Err(ApiError::Unauthorized),
-            }
+            check_key(&state, key).await
         })
+    }
+}
+
+/// The key the request headers present, checked: the same rule for the actix extractor and
+/// the `sendfile` stream front.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiKeyAuth, ApiError> {
+    check_key(state, presented_key(headers)).await
+}
+
+async fn check_key(state: &AppState, key: Option<String>) -> Result<ApiKeyAuth, ApiError> {
+    let Some(key) = key else {
+        return Err(ApiError::Unauthorized);
+    };
+    if key.is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
+    if constant_time_eq(key.as_bytes(), state.control_token.as_bytes()) {
+        return Ok(ApiKeyAuth {
+            key_name: "local-cli".into(),
+        });
+    }
+    let hash = crate::db::api_keys::hash_secret(&key);
+    if let Some(key_name) = state.key_cache.get(&hash) {
+        return Ok(ApiKeyAuth { key_name });
+    }
+    match crate::db::api_keys::verify(&state.catalog, &key).await? {
+        Some(row) => {
+            state.key_cache.insert(hash, row.name.clone());
+            Ok(ApiKeyAuth { key_name: row.name })
+        }
+        None => Err(ApiError::Unauthorized),
     }
 }

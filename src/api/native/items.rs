@@ -148,8 +148,7 @@ pub async fn stream_item(
     id: web::Path<String>,
     params: web::Query<StreamParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let wanted = params.file.as_deref().map(parse_id).transpose()?;
+    let (id, wanted) = stream_target(&id, params.file.as_deref())?;
     crate::api::item_stream::serve_item_file(&req, &state, &id, wanted.as_deref())
         .await
         .map_err(|e| match e {
@@ -160,4 +159,18 @@ pub async fn stream_item(
             ItemStreamError::Catalog(c) => c.into(),
             other => ApiError::Internal(other.to_string()),
         })
+}
+
+/// The item and file a stream request names (`{id}`, `?file=`).
+fn stream_target(raw_id: &str, file: Option<&str>) -> Result<(String, Option<String>), ApiError> {
+    let id = parse_id(raw_id)?;
+    let wanted = file.map(parse_id).transpose()?;
+    Ok((id, wanted))
+}
+
+/// For the `sendfile` front: what `/api/v1/items/{raw_id}/stream?{query}` asks for, read as
+/// the handler reads it; `None` when the handler would answer an error (it then does).
+pub fn fast_stream_target(raw_id: &str, query: &str) -> Option<(String, Option<String>)> {
+    let params = web::Query::<StreamParams>::from_query(query).ok()?;
+    stream_target(raw_id, params.file.as_deref()).ok()
 }

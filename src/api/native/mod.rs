@@ -9,7 +9,8 @@ mod system;
 
 use actix_web::web;
 
-pub use auth::ApiKeyAuth;
+pub use auth::{authenticate, ApiKeyAuth};
+pub use items::fast_stream_target;
 
 /// Every route of the native API, for the OpenAPI coverage test: (method, path).
 pub const ROUTES: &[(&str, &str)] = &[

@@ -24,6 +24,7 @@ pub struct Model {
     pub premiere_date: Option<String>,
     pub image_path: Option<String>,
     pub image_tag: Option<String>,
+    pub image_blurhash: Option<String>,
     pub missing: bool,
     pub created_at: i64,
     pub updated_at: i64,
