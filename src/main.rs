@@ -47,11 +47,31 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// The path parser: parse names, score it on a fixture file.
+    Naming {
+        #[command(subcommand)]
+        command: NamingCommand,
+    },
     /// LLM providers: check them, ask one, show the usage ledger.
     Llm {
         #[command(subcommand)]
         command: LlmCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum NamingCommand {
+    /// Read paths, one per line, on stdin; write one JSON object per line (kind, title, year,
+    /// season, episode, episode_end, episode_title, date, extra_type, tmdb_id, imdb_id,
+    /// tvdb_id, confidence; null when absent).
+    Parse {
+        /// Parse as in a TV library (a bare number in a name is an episode).
+        #[arg(long)]
+        tv: bool,
+    },
+    /// Score the parser on a JSONL file in the format of shared/fixtures/naming/dev.jsonl:
+    /// failures, accuracy per field, and the share of fully correct cases.
+    Eval { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +135,16 @@ fn init_tracing(serving: bool, llm: bool) {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // The naming commands are pure and synchronous: no config, runtime or logging needed.
+    if let Command::Naming { command } = &cli.command {
+        return match naming_command(command) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kinora: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     init_tracing(
         matches!(cli.command, Command::Serve),
         matches!(cli.command, Command::Llm { .. }),
@@ -187,6 +217,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Llm { command } => llm_command(&config, command).await,
+        Command::Naming { command } => naming_command(&command),
+    }
+}
+
+fn naming_command(command: &NamingCommand) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    match command {
+        NamingCommand::Parse { tv } => {
+            let stdin = std::io::stdin().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for line in stdin.lines() {
+                let line = line?;
+                let path = line.trim_end_matches('\r');
+                if path.is_empty() {
+                    continue;
+                }
+                serde_json::to_writer(&mut out, &kinora::naming::guess(path, *tv))?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+            Ok(())
+        }
+        NamingCommand::Eval { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let report = kinora::naming::eval::evaluate(&text)?;
+            print!("{}", kinora::naming::eval::render(&report));
+            Ok(())
+        }
     }
 }
 

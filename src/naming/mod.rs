@@ -4,11 +4,14 @@
 //! This is the folder-structure parser the scanner needs to shape items; the full classifier
 //! (names + video analysis + LLM) builds on it.
 
+pub mod eval;
+mod guess;
 mod patterns;
 mod sort_key;
 
 use std::path::{Component, Path};
 
+pub use guess::{guess, NameGuess};
 pub use sort_key::sort_key;
 
 use crate::config::LibraryKind;

@@ -325,3 +325,15 @@ fn episode_title(p: &Patterns, stem: &str) -> String {
         t
     }
 }
+
+/// The season a folder name denotes (`Season 01`, `Specials` → 0), if it is a season folder.
+pub(super) fn season_of_folder_name(name: &str) -> Option<i32> {
+    season_of_folder(Patterns::get(), name)
+}
+
+/// The Jellyfin ExtraType that an extras folder among `folders` or a suffix of `stem` implies.
+pub(super) fn extra_type_of(folders: &[String], stem: &str) -> Option<&'static str> {
+    Patterns::get()
+        .extra(folders, stem)
+        .and_then(|p| p.extra_type)
+}

@@ -147,3 +147,45 @@ fn accents_fold_for_sorting() {
     // Other scripts stay as written.
     assert_eq!(sort_key("千と千尋"), "千と千尋");
 }
+
+/// The dev set of real-world names: the fully-correct share may only go up.
+#[test]
+fn dev_set_ratchet() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/naming/dev.jsonl"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("skipping: {path} is not there");
+        return;
+    };
+    let report = eval::evaluate(&text).unwrap();
+    assert!(report.cases > 1000, "{} cases", report.cases);
+    assert!(
+        report.share() >= 0.75,
+        "fully correct {:.4} fell below the ratchet\n{}",
+        report.share(),
+        eval::render(&report)
+    );
+}
+
+#[test]
+fn guess_basics() {
+    let g = guess(
+        "Show Name/Season 01/Show.Name.S01E02E03.The.Title.720p.HDTV.x264-GRP.mkv",
+        false,
+    );
+    assert_eq!(g.kind, "episode");
+    assert_eq!(g.title.as_deref(), Some("Show Name"));
+    assert_eq!(
+        (g.season, g.episode, g.episode_end),
+        (Some(1), Some(2), Some(3))
+    );
+    assert_eq!(g.episode_title.as_deref(), Some("The Title"));
+    let m = guess("The Matrix (1999) [tmdbid=603] {imdb-tt0133093}.mkv", false);
+    assert_eq!(m.kind, "movie");
+    assert_eq!(m.title.as_deref(), Some("The Matrix"));
+    assert_eq!(m.year, Some(1999));
+    assert_eq!(m.tmdb_id.as_deref(), Some("603"));
+    assert_eq!(m.imdb_id.as_deref(), Some("tt0133093"));
+}
