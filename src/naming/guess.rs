@@ -34,6 +34,8 @@ struct Re {
     provider: Regex,
     imdb_bare: Regex,
     sxxexx: Regex,
+    cap: Regex,
+    bare: Regex,
     ep_more: Regex,
     nxnn: Regex,
     nx_more: Regex,
@@ -66,7 +68,13 @@ fn build() -> Re {
             r"(?i)[\[{(]?\s*(tmdb|imdb|tvdb|tvmaze)(?:id)?\s*[=\-:]\s*(tt\d+|\d+)\s*[\]})]?",
         ),
         imdb_bare: re(r"(?i)(?:^|[^a-z0-9])(tt\d{7,8})(?:[^0-9]|$)"),
-        sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,4})[ ._-]*(?:e|x|ep)(\d{1,4})(?:[^0-9]|$)"),
+        sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,4})[ ._-]*x?(?:e|x|ep)(\d{1,4})(?:[^0-9]|$)"),
+        cap: re(
+            r"(?i)(?:^|[^a-z0-9])cap[ ._-]?(\d{1,2})(\d{2})(?:_(?:\d{1,2})(\d{2}))?(?:[^0-9]|$)",
+        ),
+        bare: re(
+            r"(?i)(?:^|[ ._\-\[(])(\d{1,4})(?:v\d)?(?:[ ._]*-[ ._]*(\d{1,4})(?:v\d)?)?(?:[ ._\])\-,~]|$)",
+        ),
         ep_more: re(
             r"(?i)^(?:[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?)(\d{1,4})(?:[^0-9pi]|$)",
         ),
@@ -186,13 +194,77 @@ fn valid_date(y: i32, m: i32, d: i32) -> bool {
     (1900..2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
+/// What the surroundings say about bare numbers in a name.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ctx {
+    /// A season folder or a TV library: numbers are episodes.
+    tv: bool,
+    /// A leading `[Group]`: fansub naming, numbers are absolute episodes.
+    anime: bool,
+}
+
+fn is_year(n: i32) -> bool {
+    (1900..2100).contains(&n)
+}
+
+/// `Show - 06`, `Show.307.HDTV`, `03 - Title`, `Show 02-03`: a bare number as the episode.
+fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
+    for c in re.bare.captures_iter(s) {
+        let (Some(m0), Some(m)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        let Some(n) = num(m.as_str()) else { continue };
+        let end_n = c.get(2).and_then(|m| num(m.as_str()));
+        let digits = m.as_str().len();
+        if digits == 4 && is_year(n) {
+            continue;
+        }
+        let rest = &s[m0.end()..];
+        if m.start() == 0 {
+            // A leading number is an episode only when set off like one: `03 - Title`,
+            // `003. Title`, `03-Title`, or in a TV context.
+            let sep = &s[m.end()..];
+            let set_off = sep.starts_with(" - ")
+                || sep.starts_with('-')
+                || sep.starts_with(". ")
+                || end_n.is_some();
+            if !ctx.tv && (!set_off || sep.is_empty()) {
+                continue;
+            }
+        } else {
+            if digits == 1 && !ctx.tv {
+                continue;
+            }
+            // `Apollo 13 (1995)`: a number followed by a year belongs to a movie title.
+            if !ctx.tv && !ctx.anime && re.year.is_match(rest) {
+                continue;
+            }
+        }
+        let (season, episode, episode_end) =
+            if (digits == 3 || digits == 4) && !ctx.anime && m.start() > 0 && n % 100 > 0 {
+                (Some(n / 100), Some(n % 100), end_n.map(|e| e % 100))
+            } else {
+                (None, Some(n), end_n)
+            };
+        return Some(Numbers {
+            start: m0.start(),
+            end: c.get(2).map_or(m.end(), |e| e.end()),
+            season,
+            episode,
+            episode_end,
+            date: None,
+        });
+    }
+    None
+}
+
 fn consider(best: &mut Option<Numbers>, n: Numbers) {
     if best.as_ref().is_none_or(|b| n.start < b.start) {
         *best = Some(n);
     }
 }
 
-fn find_numbers(re: &Re, s: &str) -> Option<Numbers> {
+fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     let mut best: Option<Numbers> = None;
     if let Some(c) = re.sxxexx.captures(s) {
         let (m, e) = (c.get(1), c.get(2));
@@ -245,7 +317,30 @@ fn find_numbers(re: &Re, s: &str) -> Option<Numbers> {
             }
         }
     }
+    if let Some(c) = re.cap.captures(s) {
+        if let (Some(m0), Some(sm), Some(em)) = (c.get(0), c.get(1), c.get(2)) {
+            consider(
+                &mut best,
+                Numbers {
+                    start: m0.start(),
+                    end: m0.end(),
+                    season: num(sm.as_str()),
+                    episode: num(em.as_str()),
+                    episode_end: c.get(3).and_then(|m| num(m.as_str())),
+                    date: None,
+                },
+            );
+        }
+    }
     if best.is_none() {
+        if let Some(n) = bare_number(re, s, ctx) {
+            consider(&mut best, n);
+        }
+    }
+    if best
+        .as_ref()
+        .is_none_or(|b| b.season.is_none() && b.episode.is_some() && b.start > 0)
+    {
         for (rx, ymd) in [(&re.date_ymd, true), (&re.date_dmy, false)] {
             if let Some(c) = rx.captures(s) {
                 let parts: Vec<i32> = (1..=3)
@@ -444,6 +539,7 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     let stem_raw = strip_ext(file);
     let stem_owned = re.provider.replace_all(stem_raw, " ");
     let stem = strip_leading_groups(re, &stem_owned);
+    let anime = stem.len() != stem_owned.len() && stem_owned.trim_start().starts_with('[');
 
     // Folder context: a season folder and the series folder above it.
     let season_folder = folders
@@ -461,7 +557,11 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         return g;
     }
 
-    let numbers = find_numbers(re, stem);
+    let ctx = Ctx {
+        tv: tv_hint || season_folder.is_some(),
+        anime,
+    };
+    let numbers = find_numbers(re, stem, ctx);
     let mut title_from_name = None;
     let year;
     match &numbers {
@@ -528,7 +628,9 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
             let np = title_part(
                 re,
                 f,
-                find_numbers(re, f).map(|n| n.start).unwrap_or(f.len()),
+                find_numbers(re, f, Ctx::default())
+                    .map(|n| n.start)
+                    .unwrap_or(f.len()),
             );
             if !np.title.is_empty() {
                 break Some(np);
