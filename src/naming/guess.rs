@@ -84,7 +84,7 @@ fn build() -> Re {
             r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episode|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
         ),
         season_only: re(
-            r"(?i)(?:^|[^a-z0-9])(?:s|season|saison|staffel|temporada)[ ._-]?(\d{1,2})(?:[^0-9a-z]|$)",
+            r"(?i)(?:^|[^a-z0-9])(?:s|season|saison|staffel|temporada|stagione|seizoen|tem)[ ._-]?(\d{1,2})(?:[^0-9a-z]|$)",
         ),
         episode_word: re(
             r"(?i)(?:^|[^a-z0-9])(?:e|ep|episode|episodio|folge|ep\.)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
@@ -258,158 +258,148 @@ fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     None
 }
 
-fn consider(best: &mut Option<Numbers>, n: Numbers) {
-    if best.as_ref().is_none_or(|b| n.start < b.start) {
-        *best = Some(n);
-    }
+fn num_at(c: &regex::Captures<'_>, i: usize) -> Option<i32> {
+    c.get(i).and_then(|m| num(m.as_str()))
 }
 
+/// Every episode-like marker in `s`; the earliest decides where the title ends, and a season
+/// without an episode (`Temporada 1 … Cap.102`) takes the episode of a later marker.
 fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
-    let mut best: Option<Numbers> = None;
-    if let Some(c) = re.sxxexx.captures(s) {
-        let (m, e) = (c.get(1), c.get(2));
-        if let (Some(sm), Some(em)) = (m, e) {
+    let mut found: Vec<Numbers> = Vec::new();
+    let noise = noise_start(re, s).unwrap_or(s.len());
+    for c in re.sxxexx.captures_iter(s) {
+        if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
             let (last, end) = more_episodes(&re.ep_more, s, em.end());
-            consider(
-                &mut best,
-                Numbers {
-                    start: sm.start().saturating_sub(1),
-                    end,
-                    season: num(sm.as_str()),
-                    episode: num(em.as_str()),
-                    episode_end: last,
-                    date: None,
-                },
-            );
+            found.push(Numbers {
+                start: sm.start().saturating_sub(1),
+                end,
+                season: num(sm.as_str()),
+                episode: num(em.as_str()),
+                episode_end: last,
+                date: None,
+            });
         }
     }
     if let Some(c) = re.season_episode_words.captures(s) {
-        if let (Some(m0), Some(sm), Some(em)) = (c.get(0), c.get(1), c.get(2)) {
+        if let (Some(m0), Some(em)) = (c.get(0), c.get(2)) {
             let (last, end) = more_episodes(&re.ep_more, s, em.end());
-            consider(
-                &mut best,
-                Numbers {
-                    start: m0.start(),
-                    end,
-                    season: num(sm.as_str()),
-                    episode: num(em.as_str()),
-                    episode_end: last,
-                    date: None,
-                },
-            );
-        }
-    }
-    if best.is_none() {
-        if let Some(c) = re.nxnn.captures(s) {
-            if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
-                let (last, end) = more_episodes(&re.nx_more, s, em.end());
-                consider(
-                    &mut best,
-                    Numbers {
-                        start: sm.start(),
-                        end,
-                        season: num(sm.as_str()),
-                        episode: num(em.as_str()),
-                        episode_end: last,
-                        date: None,
-                    },
-                );
-            }
+            found.push(Numbers {
+                start: m0.start(),
+                end,
+                season: num_at(&c, 1),
+                episode: num(em.as_str()),
+                episode_end: last,
+                date: None,
+            });
         }
     }
     if let Some(c) = re.cap.captures(s) {
-        if let (Some(m0), Some(sm), Some(em)) = (c.get(0), c.get(1), c.get(2)) {
-            consider(
-                &mut best,
-                Numbers {
-                    start: m0.start(),
-                    end: m0.end(),
-                    season: num(sm.as_str()),
-                    episode: num(em.as_str()),
-                    episode_end: c.get(3).and_then(|m| num(m.as_str())),
-                    date: None,
-                },
-            );
+        if let Some(m0) = c.get(0) {
+            found.push(Numbers {
+                start: m0.start(),
+                end: m0.end(),
+                season: num_at(&c, 1),
+                episode: num_at(&c, 2),
+                episode_end: num_at(&c, 3),
+                date: None,
+            });
         }
     }
-    if best.is_none() {
-        if let Some(n) = bare_number(re, s, ctx) {
-            consider(&mut best, n);
+    if let Some(c) = re.nxnn.captures(s) {
+        if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
+            let (last, end) = more_episodes(&re.nx_more, s, em.end());
+            found.push(Numbers {
+                start: sm.start(),
+                end,
+                season: num(sm.as_str()),
+                episode: num(em.as_str()),
+                episode_end: last,
+                date: None,
+            });
         }
     }
-    if best
-        .as_ref()
-        .is_none_or(|b| b.season.is_none() && b.episode.is_some() && b.start > 0)
-    {
-        for (rx, ymd) in [(&re.date_ymd, true), (&re.date_dmy, false)] {
-            if let Some(c) = rx.captures(s) {
-                let parts: Vec<i32> = (1..=3)
-                    .filter_map(|i| c.get(i).and_then(|m| num(m.as_str())))
-                    .collect();
-                if parts.len() == 3 {
-                    let (y, m, d) = if ymd {
-                        (parts[0], parts[1], parts[2])
-                    } else {
-                        (parts[2], parts[1], parts[0])
-                    };
-                    if valid_date(y, m, d) {
-                        if let (Some(a), Some(b)) = (c.get(1), c.get(3)) {
-                            consider(
-                                &mut best,
-                                Numbers {
-                                    start: a.start(),
-                                    end: b.end(),
-                                    season: None,
-                                    episode: None,
-                                    episode_end: None,
-                                    date: Some(format!("{y:04}-{m:02}-{d:02}")),
-                                },
-                            );
-                            break;
-                        }
-                    }
-                }
+    let mut date_span = None;
+    for (rx, ymd) in [(&re.date_ymd, true), (&re.date_dmy, false)] {
+        if date_span.is_some() {
+            break;
+        }
+        if let Some(c) = rx.captures(s) {
+            let (Some(a), Some(b), Some(x), Some(m), Some(z)) = (
+                c.get(1),
+                c.get(3),
+                num_at(&c, 1),
+                num_at(&c, 2),
+                num_at(&c, 3),
+            ) else {
+                continue;
+            };
+            let (y, d) = if ymd { (x, z) } else { (z, x) };
+            if valid_date(y, m, d) {
+                date_span = Some((a.start(), b.end()));
+                found.push(Numbers {
+                    start: a.start(),
+                    end: b.end(),
+                    season: None,
+                    episode: None,
+                    episode_end: None,
+                    date: Some(format!("{y:04}-{m:02}-{d:02}")),
+                });
             }
         }
     }
-    if best.is_none() {
-        if let Some(c) = re.episode_word.captures(s) {
-            if let Some(em) = c.get(1) {
-                let start = c.get(0).map(|m| m.start()).unwrap_or(0);
-                let (last, end) = more_episodes(&re.ep_more, s, em.end());
-                consider(
-                    &mut best,
-                    Numbers {
-                        start,
-                        end,
-                        season: None,
-                        episode: num(em.as_str()),
-                        episode_end: last,
-                        date: None,
-                    },
-                );
-            }
+    if let Some(c) = re.episode_word.captures(s) {
+        if let (Some(m0), Some(em)) = (c.get(0), c.get(1)) {
+            let (last, end) = more_episodes(&re.ep_more, s, em.end());
+            found.push(Numbers {
+                start: m0.start(),
+                end,
+                season: None,
+                episode: num(em.as_str()),
+                episode_end: last,
+                date: None,
+            });
         }
     }
-    if best.is_none() {
-        if let Some(c) = re.season_only.captures(s) {
-            if let Some(sm) = c.get(1) {
-                let start = c.get(0).map(|m| m.start()).unwrap_or(0);
-                consider(
-                    &mut best,
-                    Numbers {
-                        start,
-                        end: sm.end(),
-                        season: num(sm.as_str()),
-                        episode: None,
-                        episode_end: None,
-                        date: None,
-                    },
-                );
-            }
+    if let Some(c) = re.season_only.captures(s) {
+        if let (Some(m0), Some(sm)) = (c.get(0), c.get(1)) {
+            found.push(Numbers {
+                start: m0.start(),
+                end: sm.end(),
+                season: num(sm.as_str()),
+                episode: None,
+                episode_end: None,
+                date: None,
+            });
         }
     }
-    best
+    let first_marker = found.iter().map(|n| n.start).min().unwrap_or(s.len());
+    if let Some(n) = bare_number(re, &s[..noise.min(first_marker)], ctx) {
+        let in_date = date_span.is_some_and(|(a, b)| n.start < b && n.end > a);
+        if !in_date {
+            found.push(n);
+        }
+    }
+    // Earliest first; on a tie the order above (stronger patterns first) decides.
+    let mut best_i = None;
+    for (i, n) in found.iter().enumerate() {
+        if best_i.is_none_or(|b: usize| n.start < found[b].start) {
+            best_i = Some(i);
+        }
+    }
+    let best_i = best_i?;
+    let mut best = found.swap_remove(best_i);
+    if best.episode.is_none() && best.date.is_none() {
+        if let Some(later) = found
+            .iter()
+            .filter(|n| n.episode.is_some() && n.start >= best.start)
+            .min_by_key(|n| n.start)
+        {
+            best.episode = later.episode;
+            best.episode_end = later.episode_end;
+            best.season = best.season.or(later.season);
+        }
+    }
+    Some(best)
 }
 
 /// Separators to spaces, brackets and surrounding punctuation dropped.
@@ -562,6 +552,21 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         anime,
     };
     let numbers = find_numbers(re, stem, ctx);
+    // An obfuscated or bare file name inside a release folder that names the episode
+    // (`Show.S01E02.720p-GRP/abc123.mkv`): the folder speaks for the file.
+    if numbers.is_none() && season_folder.is_none() {
+        if let Some(parent) = folders.last() {
+            if find_numbers(re, parent, Ctx::default())
+                .is_some_and(|n| n.episode.is_some() || n.season.is_some() || n.date.is_some())
+            {
+                let mut g2 = guess(&folders.join("/"), tv_hint);
+                g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
+                g2.imdb_id = g2.imdb_id.or(g.imdb_id);
+                g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
+                return g2;
+            }
+        }
+    }
     let mut title_from_name = None;
     let year;
     match &numbers {
@@ -638,6 +643,23 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         }
         i = i.checked_sub(1)?;
     });
+    // `01 - Ep Name`, `003. Show Name - Ep Name`: a leading episode number, the name after it.
+    if title_from_name.is_none()
+        && folder_title.is_none()
+        && numbers
+            .as_ref()
+            .is_some_and(|n| n.start == 0 && n.season.is_none() && n.date.is_none())
+    {
+        if let Some(et) = g.episode_title.take() {
+            match et.split_once(" - ") {
+                Some((t, rest)) => {
+                    title_from_name = Some(t.trim().to_string());
+                    g.episode_title = Some(rest.trim().to_string());
+                }
+                None => title_from_name = Some(et),
+            }
+        }
+    }
     match title_from_name {
         Some(t) => {
             g.title = Some(t);
