@@ -99,7 +99,7 @@ fn build() -> Re {
             r"dvdr|r5|cam|hdcam|telesync|tc|screener|scr|ppv|vhsrip|tvrip|satrip|",
             r"x264|x265|h\.?264|h\.?265|hevc|xvid|divx|avc|aac\d?|ac3|dts|dts-hd|dd5|ddp\d?|dd\+?|",
             r"eac3|truehd|atmos|flac|mp3|10bit|8bit|hi10p|",
-            r"proper|repack|rerip|real|limited|unrated|extended|internal|readnfo|nfofix|",
+            r"proper|repack|rerip|limited|unrated|extended|internal|readnfo|nfofix|",
             r"multi|multisubs|subbed|dubbed|vostfr|truefrench|french|german|vo|vost|",
             r"ws|fs|dual|dual-?audio|complete|amzn|nf|hulu|dsnp|atvp|hmax|itunes|",
             r"directors?\.?cut|director'?s|uncut|remastered|imax|3d|hsbs|sbs|htab|tab|mvc|",
@@ -476,6 +476,14 @@ fn title_part(re: &Re, s: &str, limit: usize) -> NamePart {
         }
     }
     let mut title = clean_title(&s[..end]);
+    // `Show Name - Other Name`, `Title - Subtitle`: the first part names it.
+    for sep in [" - ", ".-."] {
+        if let Some((first, _)) = title.split_once(sep) {
+            if first.chars().any(char::is_alphanumeric) && first.len() > 2 {
+                title = clean_title(first);
+            }
+        }
+    }
     // `Title (Alternative Title)`: keep the first.
     if let Some(open) = title.find(" (") {
         if open > 0 {
@@ -539,7 +547,16 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
 
     // Extras.
     let folder_strs: Vec<String> = folders.iter().map(|s| s.to_string()).collect();
-    if let Some(t) = extra_type_of(&folder_strs, stem) {
+    // A suffix (`Movie-trailer`) marks an extra only on a clean name: `Show.S03.x264-SCENE`
+    // ends in a release group.
+    let extra = extra_type_of(&folder_strs, "").or_else(|| {
+        if noise_start(re, stem).is_some() {
+            None
+        } else {
+            extra_type_of(&[], stem)
+        }
+    });
+    if let Some(t) = extra {
         g.kind = "extra";
         g.extra_type = Some(t);
         g.title = Some(clean_title(stem));
