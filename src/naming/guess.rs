@@ -94,7 +94,7 @@ fn build() -> Re {
         year: re(r"(?:^|[^0-9a-z])((?:19|20)\d{2})(?:[^0-9a-z]|$)"),
         noise: re(concat!(
             r"(?i)(?:^|[ ._\[(\-{+])(?:",
-            r"\d{3,4}[pi]|4k|uhd|2160|hdr|hdr10|dv|sdr|bluray|blu-ray|bdrip|brrip|bd|bdremux|remux|",
+            r"\d{3,4}[pi]|\d{3,4}x\d{3,4}|4k|uhd|2160|hdr|hdr10|dv|sdr|bluray|blu-ray|bdrip|brrip|bd|bdremux|remux|",
             r"web|web-?dl|webrip|web-?rip|hdtv|pdtv|sdtv|dsr|dsrip|hdrip|dvdrip|dvd|dvdscr|dvd5|dvd9|",
             r"dvdr|r5|cam|hdcam|telesync|tc|screener|scr|ppv|vhsrip|tvrip|satrip|",
             r"x264|x265|h\.?264|h\.?265|hevc|xvid|divx|avc|aac\d?|ac3|dts|dts-hd|dd5|ddp\d?|dd\+?|",
@@ -103,7 +103,7 @@ fn build() -> Re {
             r"multi|multisubs|subbed|dubbed|vostfr|truefrench|french|german|vo|vost|",
             r"ws|fs|dual|dual-?audio|complete|amzn|nf|hulu|dsnp|atvp|hmax|itunes|",
             r"directors?\.?cut|director'?s|uncut|remastered|imax|3d|hsbs|sbs|htab|tab|mvc|",
-            r"ntsc|pal|sample|cd\d|part\d|dl|hq|hd|sd",
+            r"ntsc|pal|sample|edition|criterion|collector|theatrical|stv|bdmux|brripmux|dvdivx|cd\d|part\d|dl|hq|hd|sd",
             r")(?:[ ._\])\-}+,]|$)"
         )),
         leading_group: re(r"^\s*(?:\[[^\]]*\]|\{[^}]*\}|\([^)]*\))[ ._-]*"),
@@ -373,7 +373,12 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
         }
     }
     let first_marker = found.iter().map(|n| n.start).min().unwrap_or(s.len());
-    if let Some(n) = bare_number(re, &s[..noise.min(first_marker)], ctx) {
+    // A bare number only when nothing stronger names the episode (`The.100.S01E13`).
+    let strong = found.iter().any(|n| n.episode.is_some());
+    if let Some(n) = (!strong)
+        .then(|| bare_number(re, &s[..noise.min(first_marker)], ctx))
+        .flatten()
+    {
         let in_date = date_span.is_some_and(|(a, b)| n.start < b && n.end > a);
         if !in_date {
             found.push(n);
@@ -632,6 +637,13 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         }
     }
 
+    // A file in a season folder is an episode of that season even without a number.
+    if g.season.is_none() && g.episode.is_none() && g.date.is_none() {
+        if let Some((_, s)) = season_folder {
+            g.season = Some(s);
+            g.episode_title = title_from_name.take();
+        }
+    }
     let is_episode = g.season.is_some() || g.episode.is_some() || g.date.is_some();
     if g.season.is_none() && g.episode.is_some() {
         g.season = season_folder.map(|(_, s)| s);
