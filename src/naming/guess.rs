@@ -78,13 +78,13 @@ fn build() -> Re {
         ep_more: re(
             r"(?i)^(?:[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?)(\d{1,4})(?:[^0-9pi]|$)",
         ),
-        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2})x(\d{1,3})(?:[^0-9a-z]|$)"),
-        nx_more: re(r"(?i)^(?:[ ._]*-[ ._]*(?:\d{1,2})?x?|x)(\d{1,3})(?:[^0-9pi]|$)"),
+        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})(?:[^0-9a-z]|$)"),
+        nx_more: re(r"(?i)^(?:[ ._]*-[ ._]*(?:\d{1,4}x|x|e)?|x)(\d{1,3})(?:[^0-9pi]|$)"),
         season_episode_words: re(
             r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episode|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
         ),
         season_only: re(
-            r"(?i)(?:^|[^a-z0-9])(?:s|season|saison|staffel|temporada|stagione|seizoen|tem)[ ._-]?(\d{1,2})(?:[^0-9a-z]|$)",
+            r"(?i)(?:^|[^a-z0-9])(?:s|seasons?|saisons?|staffel|temporada|stagione|seizoen|tem|sæson|saeson|kausi|säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
         ),
         episode_word: re(
             r"(?i)(?:^|[^a-z0-9])(?:e|ep|episode|episodio|folge|ep\.)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
@@ -201,6 +201,8 @@ struct Ctx {
     tv: bool,
     /// A leading `[Group]`: fansub naming, numbers are absolute episodes.
     anime: bool,
+    /// Inside the series' own folder or a season folder: `Show 101` is episode 101.
+    absolute: bool,
 }
 
 fn is_year(n: i32) -> bool {
@@ -240,12 +242,16 @@ fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
                 continue;
             }
         }
-        let (season, episode, episode_end) =
-            if (digits == 3 || digits == 4) && !ctx.anime && m.start() > 0 && n % 100 > 0 {
-                (Some(n / 100), Some(n % 100), end_n.map(|e| e % 100))
-            } else {
-                (None, Some(n), end_n)
-            };
+        let (season, episode, episode_end) = if (digits == 3 || digits == 4)
+            && !ctx.anime
+            && !ctx.absolute
+            && m.start() > 0
+            && n % 100 > 0
+        {
+            (Some(n / 100), Some(n % 100), end_n.map(|e| e % 100))
+        } else {
+            (None, Some(n), end_n)
+        };
         return Some(Numbers {
             start: m0.start(),
             end: c.get(2).map_or(m.end(), |e| e.end()),
@@ -569,9 +575,15 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         return g;
     }
 
+    let in_series_folder = folders.last().is_some_and(|f| {
+        let (name, _) = super::title_and_year(f);
+        let name = super::normalize(&name);
+        !name.is_empty() && super::normalize(stem).starts_with(&name)
+    });
     let ctx = Ctx {
         tv: tv_hint || season_folder.is_some(),
         anime,
+        absolute: season_folder.is_some() || in_series_folder,
     };
     let numbers = find_numbers(re, stem, ctx);
     // An obfuscated or bare file name inside a release folder that names the episode
@@ -590,7 +602,7 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         }
     }
     let mut title_from_name = None;
-    let year;
+    let mut year;
     match &numbers {
         Some(n) => {
             let np = title_part(re, stem, n.start);
@@ -610,6 +622,13 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
                 .find(&after[..limit])
                 .map(|m| m.start())
                 .unwrap_or(limit);
+            if year.is_none() {
+                if let Some(c) = re.year.captures(after) {
+                    if let Some(m) = c.get(1).filter(|m| m.start() == 0) {
+                        year = num(m.as_str());
+                    }
+                }
+            }
             let et = clean_title(&after[..limit]);
             if !et.is_empty() && et.chars().any(|c| c.is_alphabetic()) {
                 g.episode_title = Some(et);
