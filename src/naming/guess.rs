@@ -76,10 +76,12 @@ fn build() -> Re {
             r"(?i)(?:^|[ ._\-\[(])(\d{1,4})(?:v\d)?(?:[ ._]*-[ ._]*(\d{1,4})(?:v\d)?)?(?:[ ._\])\-,~]|$)",
         ),
         ep_more: re(
-            r"(?i)^(?:[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?)(\d{1,4})(?:[^0-9pi]|$)",
+            r"(?i)^(?:[ ._]*(?:&|and)?[ ._]*s\d{1,4}[ ._]*e|[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?)(\d{1,4})(?:[^0-9pi]|$)",
         ),
         nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})(?:[^0-9a-z]|$)"),
-        nx_more: re(r"(?i)^(?:[ ._]*-[ ._]*(?:\d{1,4}x|x|e)?|x)(\d{1,3})(?:[^0-9pi]|$)"),
+        nx_more: re(
+            r"(?i)^(?:[ ._]+\d{1,2}x|[ ._]*-[ ._]*(?:\d{1,4}x|x|e)?|x)(\d{1,3})(?:[^0-9pi]|$)",
+        ),
         season_episode_words: re(
             r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episode|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
         ),
@@ -705,6 +707,21 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
                     g.episode_title = Some(rest.trim().to_string());
                 }
                 None => title_from_name = Some(et),
+            }
+        }
+    }
+    // `Movie.2010.DVDRip.XviD-GRP/grp-mvie.avi`: a release folder names a movie better than
+    // the abbreviated file inside it.
+    if !is_episode && numbers.is_none() && season_folder.is_none() {
+        if let Some(parent) = folders.last() {
+            if noise_start(re, parent).is_some()
+                && find_numbers(re, parent, Ctx::default()).is_none()
+            {
+                let np = title_part(re, strip_leading_groups(re, parent), parent.len());
+                if !np.title.is_empty() {
+                    title_from_name = Some(np.title);
+                    year = np.year.or(year);
+                }
             }
         }
     }
