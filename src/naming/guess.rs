@@ -86,7 +86,7 @@ fn build() -> Re {
             r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episode|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
         ),
         season_only: re(
-            r"(?i)(?:^|[^a-z0-9])(?:s|seasons?|saisons?|staffel|temporada|stagione|seizoen|tem|sæson|saeson|kausi|säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
+            r"(?i)(?:^|[^a-z0-9])(?:s|seasons?|saisons?|series|staffel|temporada|stagione|seizoen|tem|sæson|saeson|kausi|säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
         ),
         episode_word: re(
             r"(?i)(?:^|[^a-z0-9])(?:e|ep|episode|episodio|folge|ep\.)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
@@ -105,7 +105,7 @@ fn build() -> Re {
             r"multi|multisubs|subbed|dubbed|vostfr|truefrench|french|german|vo|vost|",
             r"ws|fs|dual|dual-?audio|complete|amzn|nf|hulu|dsnp|atvp|hmax|itunes|",
             r"directors?\.?cut|director'?s|uncut|remastered|imax|3d|hsbs|sbs|htab|tab|mvc|",
-            r"ntsc|pal|sample|edition|criterion|collector|theatrical|stv|bdmux|brripmux|dvdivx|cd\d|part\d|dl|hq|hd|sd",
+            r"part[ ._]?(?:\d{1,2}|i{1,3}|iv|vi{0,3}|ix)|ntsc|pal|sample|edition|criterion|collector|theatrical|stv|bdmux|brripmux|dvdivx|cd\d|part\d|dl|hq|hd|sd",
             r")(?:[ ._\])\-}+,]|$)"
         )),
         leading_group: re(r"^\s*(?:\[[^\]]*\]|\{[^}]*\}|\([^)]*\))[ ._-]*"),
@@ -456,7 +456,16 @@ fn noise_start(re: &Re, s: &str) -> Option<usize> {
 /// release words, never the first word (`2012 2009`, `1917`).
 fn find_year(re: &Re, s: &str, limit: usize) -> Option<(usize, i32)> {
     let mut found = None;
-    for c in re.year.captures_iter(&s[..limit.min(s.len())]) {
+    let hay = &s[..limit.min(s.len())];
+    // A year in parentheses is the release year: the first such wins.
+    for c in re.year.captures_iter(hay) {
+        if let Some(m) = c.get(1) {
+            if m.start() > 0 && hay[..m.start()].ends_with('(') && hay[m.end()..].starts_with(')') {
+                return Some((m.start(), num(m.as_str()).unwrap_or(0)));
+            }
+        }
+    }
+    for c in re.year.captures_iter(hay) {
         if let Some(m) = c.get(1) {
             if s[..m.start()]
                 .trim_matches(|c: char| !c.is_alphanumeric())
@@ -489,6 +498,16 @@ fn title_part(re: &Re, s: &str, limit: usize) -> NamePart {
         }
     }
     let mut title = clean_title(&s[..end]);
+    if title.is_empty() && limit == s.len() {
+        // Nothing but release words or a year (`stv`, `2012`): the name is the title.
+        title = clean_title(s);
+        if y.is_none() {
+            if let Some(c) = re.year.captures(s) {
+                let only = c.get(1).filter(|m| clean_title(s) == m.as_str());
+                y = only.and_then(|m| num(m.as_str()));
+            }
+        }
+    }
     // `Show Name - Other Name`, `Title - Subtitle`: the first part names it.
     for sep in [" - ", ".-."] {
         if let Some((first, _)) = title.split_once(sep) {
