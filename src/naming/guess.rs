@@ -55,7 +55,8 @@ const VIDEO_EXTS: &[&str] = &[
     "mkv", "avi", "mp4", "m4v", "mov", "wmv", "mpg", "mpeg", "ts", "m2ts", "mts", "webm", "flv",
     "ogm", "ogv", "srt", "sub", "idx", "ass", "ssa", "nfo", "iso", "img", "divx", "vob", "3gp",
     "rmvb", "rm", "asf", "disc", "strm", "mk3d", "nzb", "torrent", "dvr-ms", "wtv", "f4v", "mpe",
-    "m2v", "m2t", "tp", "trp", "dat", "ifo", "bup", "jpg", "png", "txt", "xvid", "mxf", "y4m",
+    "m2v", "m2t", "mp3", "flac", "m4a", "ogg", "wav", "tp", "trp", "dat", "ifo", "bup", "jpg",
+    "png", "txt", "xvid", "mxf", "y4m",
 ];
 
 static RE: LazyLock<Re> = LazyLock::new(build);
@@ -580,7 +581,8 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     // A suffix (`Movie-trailer`) marks an extra only on a clean name: `Show.S03.x264-SCENE`
     // ends in a release group.
     let extra = extra_type_of(&folder_strs, "").or_else(|| {
-        if noise_start(re, stem).is_some() {
+        let head = stem.rfind(['-', '.', '_', ' ']).map_or("", |i| &stem[..i]);
+        if noise_start(re, head).is_some() {
             None
         } else {
             extra_type_of(&[], stem)

@@ -31,6 +31,7 @@ const EXTRA_FOLDERS: &[(&str, &str)] = &[
     ("clips", "Clip"),
     ("other", "Unknown"),
     ("backdrops", "ThemeVideo"),
+    ("theme-music", "ThemeSong"),
 ];
 
 /// File-name suffixes (`Movie-trailer.mkv`) that make a file an extra.
@@ -47,6 +48,7 @@ const EXTRA_SUFFIXES: &[(&str, &str)] = &[
     ("short", "Short"),
     ("other", "Unknown"),
     ("extra", "Unknown"),
+    ("theme", "ThemeSong"),
 ];
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(build);
