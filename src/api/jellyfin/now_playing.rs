@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::query::body_field;
+use super::query::{body_field, body_i64};
 
 /// Players report progress every ~10 s; after this long without one the playback is gone.
 const STALE_AFTER: Duration = Duration::from_secs(5 * 60);
@@ -43,9 +43,7 @@ impl Playing {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
-        let int = |name: &str| {
-            body_field(body, name).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-        };
+        let int = |name: &str| body_i64(body, name);
         let flag = |name: &str| {
             body_field(body, name)
                 .and_then(Value::as_bool)

@@ -36,6 +36,7 @@ use super::auth::JfAuth;
 use super::dto::short_container;
 use super::ids::{from_wire, to_wire};
 use super::query::body_field as field;
+use super::query::json_i64;
 use super::query::JfQuery;
 use super::respond::{json, JfError};
 use super::subtitles::{self, SubtitleProfile};
@@ -143,20 +144,6 @@ pub struct ProfileCondition {
     pub is_required: bool,
 }
 
-/// Numbers may arrive as strings (`AllowReadingFromString`).
-fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => {
-            let s = s.trim();
-            s.parse::<i64>()
-                .ok()
-                .or_else(|| s.parse::<f64>().ok().map(|f| f as i64))
-        }
-        _ => None,
-    }
-}
-
 fn as_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
@@ -215,7 +202,7 @@ impl ProfileCondition {
 impl DeviceProfile {
     pub fn parse(v: &Value) -> DeviceProfile {
         DeviceProfile {
-            max_streaming_bitrate: field(v, "MaxStreamingBitrate").and_then(as_i64),
+            max_streaming_bitrate: field(v, "MaxStreamingBitrate").and_then(json_i64),
             direct_play_profiles: array_field(v, "DirectPlayProfiles")
                 .iter()
                 .map(|p| DirectPlayProfile {
@@ -264,7 +251,7 @@ impl PlaybackRequest {
         let int = |name: &str| {
             query
                 .i64(name)
-                .or_else(|| field(body, name).and_then(as_i64))
+                .or_else(|| field(body, name).and_then(json_i64))
         };
         let flag = |name: &str| {
             query
@@ -1201,7 +1188,11 @@ pub fn media_source(
 // Handlers.
 // ---------------------------------------------------------------------------------------------
 
-async fn active_files(state: &AppState, item_id: &str) -> Result<Vec<MediaFile>, JfError> {
+/// The item's files that play (its versions and parts), as catalogued.
+pub(super) async fn active_files(
+    state: &AppState,
+    item_id: &str,
+) -> Result<Vec<MediaFile>, JfError> {
     Ok(
         media_files::for_items(&state.catalog, &[item_id.to_string()])
             .await?

@@ -9,8 +9,8 @@ use super::browse::check_path_user;
 use super::dto::user_data_dto;
 use super::loader::listed_item;
 use super::now_playing::Playing;
-use super::query::body_field;
 use super::query::JfQuery;
+use super::query::{body_field, body_i64};
 use super::respond::{json, JfError};
 use super::wire_time::{ms_to_ticks, parse_date_ms};
 use crate::api::AppState;
@@ -143,9 +143,7 @@ pub async fn update_user_data(
             "UpdateUserItemDataDto must be an object".into(),
         ));
     }
-    let int = |name: &str| {
-        body_field(&body, name).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-    };
+    let int = |name: &str| body_i64(&body, name);
     let flag = |name: &str| body_field(&body, name).and_then(Value::as_bool);
     let position = int("PlaybackPositionTicks").map(|t| t.max(0));
     let play_count = int("PlayCount").and_then(|c| i32::try_from(c.max(0)).ok());
@@ -219,8 +217,7 @@ async fn report_value(
         .and_then(Value::as_str)
         .ok_or_else(|| JfError::BadRequest("ItemId is required".into()))?;
     let item = listed_item(state, raw_id).await?;
-    let position = body_field(&body, "PositionTicks")
-        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+    let position = body_i64(&body, "PositionTicks");
     let device = &auth.session.device.id;
     match kind {
         Report::Start | Report::Progress => state

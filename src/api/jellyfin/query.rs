@@ -66,6 +66,26 @@ pub fn body_field<'a>(body: &'a serde_json::Value, name: &str) -> Option<&'a ser
         .filter(|v| !v.is_null())
 }
 
+/// A number in a request body; numbers may arrive as strings (Jellyfin reads them with
+/// `AllowReadingFromString`).
+pub fn json_i64(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().map(|f| f as i64))
+        }
+        _ => None,
+    }
+}
+
+/// [`json_i64`] of a body field, read case-insensitively.
+pub fn body_i64(body: &serde_json::Value, name: &str) -> Option<i64> {
+    body_field(body, name).and_then(json_i64)
+}
+
 fn collect(raw: &str, out: &mut Vec<(String, String)>, depth: u8) {
     for part in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));

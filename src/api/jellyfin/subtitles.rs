@@ -11,10 +11,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use super::ids::{from_wire, to_wire};
-use super::playback::{media_stream, DeviceProfile, MediaStreamDto};
+use super::playback::{active_files, media_stream, DeviceProfile, MediaStreamDto};
 use super::respond::JfError;
 use crate::api::AppState;
-use crate::db::media_files::{self, state as file_state};
+use crate::db::media_files;
 use crate::domain::{MediaFile, StreamInfo, StreamKind};
 use crate::media::subtitles::{self, ExternalSubtitle, SubtitleFormat, SubtitleSource};
 
@@ -187,12 +187,7 @@ async fn serve(
     })?;
     let item_id = from_wire(raw_item).ok_or(JfError::NotFound)?;
     let source_id = from_wire(raw_source).ok_or(JfError::NotFound)?;
-    let files: Vec<MediaFile> =
-        media_files::for_items(&state.catalog, std::slice::from_ref(&item_id))
-            .await?
-            .into_iter()
-            .filter(|f| f.state == file_state::ACTIVE)
-            .collect();
+    let files = active_files(state, &item_id).await?;
     // The item's own id stands for its default (first) version.
     let file = files
         .iter()
