@@ -71,6 +71,8 @@ impl Core {
             libs.clone(),
             Duration::from_secs(config.scanner.stability_secs),
         );
+        let llm = Arc::new(Router::new(&config, Some(catalog.clone())));
+        log_llm_providers(&llm);
         let pipeline = Pipeline {
             catalog: catalog.clone(),
             jobs: jobs.clone(),
@@ -81,9 +83,9 @@ impl Core {
                 timeout: Duration::from_secs(config.tools.timeout_secs),
             }),
             data_dir: config.data_dir.clone(),
+            llm: llm.clone(),
+            classify: config.classify.clone(),
         };
-        let llm = Arc::new(Router::new(&config, Some(catalog.clone())));
-        log_llm_providers(&llm);
         Ok(Core {
             config,
             catalog,

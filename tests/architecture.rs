@@ -33,6 +33,19 @@ const RULES: &[(&str, &[&str])] = &[
     ("process.rs", &["crate::api", "crate::db", "sea_orm"]),
     ("media", &["crate::db", "crate::api", "sea_orm"]),
     ("workers", &["crate::api", "actix_web"]),
+    // Decisions only: the classify job in `workers` gathers the inputs and stores the outcome.
+    (
+        "classify",
+        &[
+            "crate::api",
+            "crate::db",
+            "crate::workers",
+            "sea_orm",
+            "actix_web",
+            "tokio",
+            "std::fs",
+        ],
+    ),
     // The LLM layer reaches the catalog only through `db::llm_ledger`, never entities.
     (
         "llm",

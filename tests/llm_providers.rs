@@ -43,7 +43,7 @@ fn provider(name: &str, kind: &str, url: &str, extra: &str) -> String {
 /// Marks a fake on loopback as a cloud provider, enabled, with a key.
 const CLOUD: &str = "cloud = true\nenabled = true\napi_key_env = \"FAKE_KEY\"\n";
 
-const MATRIX: &str = r#"{"kind":"movie","title":"The Matrix","year":1999,"confidence":0.9}"#;
+const MATRIX: &str = r#"{"kind":"movie","title":"The Matrix","year":1999,"season":null,"episode":null,"confidence":0.9}"#;
 
 fn classify(input: &str) -> Call<'_> {
     Call {

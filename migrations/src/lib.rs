@@ -11,6 +11,7 @@ mod m0004_items_listing_speed;
 mod m0005_user_configuration;
 mod m0006_llm_ledger;
 mod m0007_item_image_blurhash;
+mod m0008_classification;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_user_configuration::Migration),
             Box::new(m0006_llm_ledger::Migration),
             Box::new(m0007_item_image_blurhash::Migration),
+            Box::new(m0008_classification::Migration),
         ]
     }
 }

@@ -41,6 +41,7 @@ pub struct Config {
     pub tools: ToolsConfig,
     pub admin: AdminConfig,
     pub web: WebConfig,
+    pub classify: ClassifyConfig,
     pub privacy: PrivacyConfig,
     pub llm: LlmConfig,
     pub libraries: Vec<LibraryConfig>,
@@ -57,6 +58,7 @@ impl Default for Config {
             tools: ToolsConfig::default(),
             admin: AdminConfig::default(),
             web: WebConfig::default(),
+            classify: ClassifyConfig::default(),
             privacy: PrivacyConfig::default(),
             llm: LlmConfig::default(),
             libraries: Vec::new(),
@@ -101,6 +103,26 @@ pub struct WebConfig {
     /// Jellyfin's mobile apps load their interface from there. None: `/web/` shows a page
     /// about Kinora.
     pub jellyfin_web_dir: Option<PathBuf>,
+}
+
+/// How sure classification must be before nobody needs to look.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassifyConfig {
+    /// Items classified with a confidence below this go to the review queue (`/api/v1/review`).
+    pub review_threshold: f64,
+    /// Below this confidence the `classify` LLM task is asked too (when a provider is
+    /// configured for it); at or above it the heuristic stands alone.
+    pub llm_threshold: f64,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        ClassifyConfig {
+            review_threshold: 0.6,
+            llm_threshold: 0.75,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -310,6 +332,14 @@ impl Config {
                         dir.display()
                     ),
                 ));
+            }
+        }
+        for (key, value) in [
+            ("classify.review_threshold", self.classify.review_threshold),
+            ("classify.llm_threshold", self.classify.llm_threshold),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(bad(key, "must be between 0 and 1"));
             }
         }
         self.llm.validate()?;

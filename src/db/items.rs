@@ -61,6 +61,10 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Mo
         image_tag: Set(None),
         image_blurhash: Set(None),
         missing: Set(false),
+        classify_confidence: Set(None),
+        classify_source: Set(None),
+        review_state: Set(None),
+        review_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

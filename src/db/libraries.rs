@@ -122,6 +122,10 @@ async fn ensure_root_item(c: &Catalog, lib: &library::Model) -> Result<String, C
         image_tag: Set(None),
         image_blurhash: Set(None),
         missing: Set(false),
+        classify_confidence: Set(None),
+        classify_source: Set(None),
+        review_state: Set(None),
+        review_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -4,11 +4,13 @@
 pub mod api_keys;
 pub mod changes;
 pub mod entities;
+pub mod field_sources;
 pub mod items;
 pub mod libraries;
 pub mod listing_cache;
 pub mod llm_ledger;
 pub mod media_files;
+pub mod review;
 pub mod sessions;
 pub mod user_admin;
 pub mod user_data;

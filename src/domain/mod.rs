@@ -2,6 +2,7 @@
 //! Nothing here knows about the database, HTTP or ffmpeg.
 
 pub mod catalog;
+pub mod field_value;
 pub mod language;
 pub mod media_info;
 pub mod playstate;

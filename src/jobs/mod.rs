@@ -16,4 +16,7 @@ pub mod kinds {
     pub const PROBE: &str = "probe";
     /// Keyframe thumbnail of one media file.
     pub const THUMBNAIL: &str = "thumbnail";
+    /// Classify one item (movie, episode, home video, extra) and queue it for review when
+    /// unsure.
+    pub const CLASSIFY: &str = "classify";
 }

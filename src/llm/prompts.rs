@@ -29,9 +29,12 @@ impl Prompt {
 
 pub const CLASSIFY: Prompt = Prompt {
     task: Task::Classify,
-    version: 1,
+    // 2: season and episode in the answer; "other" dropped (every file is one of four kinds).
+    version: 2,
     system: "You sort the video files of a home media library. Given a file's path and facts, \
-             say what it is. Answer with a JSON object only.",
+             say what it is: a movie, a TV episode (give the series title, season and episode), \
+             a home video (camera or phone footage) or an extra (trailer, featurette). Use null \
+             for what you do not know. Answer with a JSON object only.",
     schema_name: "classification",
     schema_description: "What the video file is",
     schema: classify_schema,
@@ -42,12 +45,14 @@ fn classify_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
-            "kind": {"type": "string", "enum": ["movie", "episode", "home_video", "extra", "other"]},
+            "kind": {"type": "string", "enum": ["movie", "episode", "home_video", "extra"]},
             "title": {"type": "string", "maxLength": 200},
             "year": {"type": ["integer", "null"], "minimum": 1880, "maximum": 2100},
+            "season": {"type": ["integer", "null"], "minimum": 0, "maximum": 3000},
+            "episode": {"type": ["integer", "null"], "minimum": 0, "maximum": 10000},
             "confidence": {"type": "number", "minimum": 0, "maximum": 1}
         },
-        "required": ["kind", "title", "year", "confidence"],
+        "required": ["kind", "title", "year", "season", "episode", "confidence"],
         "additionalProperties": false
     })
 }

@@ -61,6 +61,12 @@ pub async fn run(p: &Pipeline, library_id: &str) -> Result<(), JobError> {
     let unprobed = crate::db::media_files::unprobed_active(&p.catalog, &lib.id).await?;
     let probes: Vec<_> = unprobed.iter().map(|id| super::probe_job(id, 0)).collect();
     p.jobs.enqueue_many(&probes).await?;
+    let unclassified = crate::db::review::unclassified(&p.catalog, &lib.id).await?;
+    let classify: Vec<_> = unclassified
+        .iter()
+        .map(|id| super::classify_job(id, 0))
+        .collect();
+    p.jobs.enqueue_many(&classify).await?;
     Ok(())
 }
 
@@ -141,6 +147,10 @@ async fn resolve(
             items::refresh_presence(&p.catalog.write, &refresh).await?;
         }
         tracing::info!(from = %old.path, to = %file.path, "file moved; keeps its item");
+        if let Some(item) = &old.item_id {
+            // A new path is new evidence (a folder with a year, a season folder).
+            p.jobs.enqueue(super::classify_job(item, 0)).await?;
+        }
         if old.probe_state != crate::db::media_files::probe_state::OK {
             enqueue_probe(p, &old.id).await?;
         }
@@ -404,51 +414,8 @@ async fn find_or_create_item<C: ConnectionTrait>(
             Ok(created.id)
         }
         ParsedKind::Episode => {
-            let series_name = parsed
-                .series
-                .clone()
-                .unwrap_or_else(|| parsed.title.clone());
-            let series_id = items::find_or_create_container(
-                db,
-                NewItem {
-                    library_id: lib.id.clone(),
-                    parent_id: Some(lib.root_item_id.clone()),
-                    owner_id: None,
-                    kind: ItemKind::Series,
-                    extra_type: None,
-                    name: series_name.clone(),
-                    year: parsed.series_year,
-                    season_number: None,
-                    episode_number: None,
-                    episode_number_end: None,
-                    identity_key: naming::series_identity(&series_name),
-                    folder: None,
-                },
-            )
-            .await?;
             let season = parsed.season.unwrap_or(1);
-            let season_id = items::find_or_create_container(
-                db,
-                NewItem {
-                    library_id: lib.id.clone(),
-                    parent_id: Some(series_id.clone()),
-                    owner_id: None,
-                    kind: ItemKind::Season,
-                    extra_type: None,
-                    name: if season == 0 {
-                        "Specials".into()
-                    } else {
-                        format!("Season {season}")
-                    },
-                    year: None,
-                    season_number: Some(season),
-                    episode_number: None,
-                    episode_number_end: None,
-                    identity_key: format!("season:{series_id}:{season}"),
-                    folder: None,
-                },
-            )
-            .await?;
+            let season_id = season_of(db, lib, parsed).await?;
             if let Some(existing) = items::find_by_identity(db, &lib.id, &identity, None)
                 .await?
                 .into_iter()
@@ -506,6 +473,145 @@ async fn find_or_create_item<C: ConnectionTrait>(
             Ok(created.id)
         }
     }
+}
+
+/// Puts an existing item where a (re)classified identity belongs: kind, numbers and parent
+/// (a series and season for an episode, the library or its folder items otherwise), keeping
+/// the item's id and so its files and watch history. Names change only with the identity, or
+/// when `rename` says the title itself was decided (a person or the LLM), so a title that
+/// metadata set later is not undone by a rerun. Returns whether anything changed.
+pub(super) async fn place(
+    p: &Pipeline,
+    lib: &Library,
+    current: &item::Model,
+    identity: &ParsedPath,
+    folder: &str,
+    rename: bool,
+) -> Result<bool, CatalogError> {
+    let kind = match identity.kind {
+        ParsedKind::Movie => ItemKind::Movie,
+        ParsedKind::Episode => ItemKind::Episode,
+        ParsedKind::Video => ItemKind::Video,
+        ParsedKind::Extra => {
+            // Extras stay with their owner; only the kind's name can be corrected back to one.
+            return Ok(false);
+        }
+    };
+    let key = identity.identity_key();
+    let txn = p.catalog.write.begin().await?;
+    let parent = match kind {
+        ItemKind::Episode => season_of(&txn, lib, identity).await?,
+        _ => parent_folder(&txn, lib, kind, folder).await?,
+    };
+    let (season, episode, episode_end, year) = match kind {
+        ItemKind::Episode => (
+            Some(identity.season.unwrap_or(1)),
+            identity.episode,
+            identity.episode_end,
+            None,
+        ),
+        _ => (None, None, None, identity.year),
+    };
+    let moves = current.kind != kind.as_str()
+        || current.parent_id.as_deref() != Some(parent.as_str())
+        || current.identity_key.as_deref() != Some(key.as_str())
+        || current.season_number != season
+        || current.episode_number != episode
+        || current.episode_number_end != episode_end;
+    let renames = (moves || rename)
+        && (current.name != identity.title || (kind != ItemKind::Episode && current.year != year));
+    if !moves && !renames {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let name = if moves || rename {
+        identity.title.clone()
+    } else {
+        current.name.clone()
+    };
+    let sort_name = match (kind, episode) {
+        (ItemKind::Episode, Some(e)) => format!("{:05}{e:05}", season.unwrap_or(0)),
+        _ => naming::sort_key(&name),
+    };
+    execute_on(
+        &txn,
+        "UPDATE items SET kind = $1, parent_id = $2, owner_id = NULL, extra_type = NULL, \
+           name = $3, sort_name = $4, year = $5, season_number = $6, episode_number = $7, \
+           episode_number_end = $8, identity_key = $9, updated_at = $10 WHERE id = $11",
+        vec![
+            kind.as_str().into(),
+            parent.clone().into(),
+            name.into(),
+            sort_name.into(),
+            year.into(),
+            season.into(),
+            episode.into(),
+            episode_end.into(),
+            key.into(),
+            now_ms().into(),
+            current.id.clone().into(),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    let mut refresh = vec![current.id.clone(), parent];
+    refresh.extend(current.parent_id.clone());
+    items::refresh_presence(&p.catalog.write, &refresh).await?;
+    Ok(true)
+}
+
+/// The season item an episode belongs in, with its series, created when needed.
+async fn season_of<C: ConnectionTrait>(
+    db: &C,
+    lib: &Library,
+    parsed: &ParsedPath,
+) -> Result<String, CatalogError> {
+    let series_name = parsed
+        .series
+        .clone()
+        .unwrap_or_else(|| parsed.title.clone());
+    let series_id = items::find_or_create_container(
+        db,
+        NewItem {
+            library_id: lib.id.clone(),
+            parent_id: Some(lib.root_item_id.clone()),
+            owner_id: None,
+            kind: ItemKind::Series,
+            extra_type: None,
+            name: series_name.clone(),
+            year: parsed.series_year,
+            season_number: None,
+            episode_number: None,
+            episode_number_end: None,
+            identity_key: naming::series_identity(&series_name),
+            folder: None,
+        },
+    )
+    .await?;
+    let season = parsed.season.unwrap_or(1);
+    let season_id = items::find_or_create_container(
+        db,
+        NewItem {
+            library_id: lib.id.clone(),
+            parent_id: Some(series_id.clone()),
+            owner_id: None,
+            kind: ItemKind::Season,
+            extra_type: None,
+            name: if season == 0 {
+                "Specials".into()
+            } else {
+                format!("Season {season}")
+            },
+            year: None,
+            season_number: Some(season),
+            episode_number: None,
+            episode_number_end: None,
+            identity_key: format!("season:{series_id}:{season}"),
+            folder: None,
+        },
+    )
+    .await?;
+    Ok(season_id)
 }
 
 /// Extras identified before their title (files are identified in no particular order) are

@@ -1,6 +1,7 @@
 //! Job handlers: they connect the scanner's findings, ffprobe and ffmpeg to the catalog.
 //! Every handler is idempotent (a job may run twice after a crash).
 
+mod classify;
 mod identify;
 mod probe;
 
@@ -19,6 +20,9 @@ pub struct Pipeline {
     pub libraries: Arc<Vec<Library>>,
     pub tools: Arc<crate::probe::Tools>,
     pub data_dir: PathBuf,
+    /// Every LLM call goes through it (the `classify` task here).
+    pub llm: Arc<crate::llm::Router>,
+    pub classify: crate::config::ClassifyConfig,
 }
 
 impl Pipeline {
@@ -41,9 +45,11 @@ impl JobHandler for Pipeline {
             kinds::IDENTIFY => identify::run(self, payload_str(payload, "library_id")?).await,
             kinds::PROBE => probe::probe(self, payload_str(payload, "file_id")?).await,
             kinds::THUMBNAIL => probe::thumbnail(self, payload_str(payload, "file_id")?).await,
+            kinds::CLASSIFY => classify::run(self, payload_str(payload, "item_id")?).await,
             other => Err(JobError::permanent(format!("unknown job kind {other:?}"))),
         }
     }
 }
 
+pub use classify::classify_job;
 pub use probe::probe_job;

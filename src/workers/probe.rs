@@ -51,6 +51,8 @@ pub async fn probe(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
             media_files::save_probe(&p.catalog, &file.id, &info).await?;
             if let Some(item_id) = &file.item_id {
                 items::set_runtime(&p.catalog, item_id, info.duration_ms).await?;
+                // What the video says is part of what the item is.
+                p.jobs.enqueue(super::classify_job(item_id, 0)).await?;
             }
             let has_video = info
                 .streams

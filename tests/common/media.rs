@@ -50,3 +50,49 @@ pub fn video(path: &Path) {
         .expect("ffmpeg must be installed for end-to-end tests");
     assert!(status.success(), "ffmpeg failed for {}", path.display());
 }
+
+/// A tiny phone-style clip (`.mov`/`.mp4`): portrait rotation, camera make and model, a
+/// location and a recording date, as an iPhone writes them.
+pub fn phone_video(path: &Path) {
+    let n = SEQ.fetch_add(1, Ordering::SeqCst) + std::process::id() % 89;
+    let pattern = PATTERNS[(n as usize + 3) % PATTERNS.len()];
+    let freq = 300 + (n % 40) * 20;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("{pattern}=size=192x108:rate=30:duration=1.5"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!(
+            "sine=frequency={freq}:duration=1.5:sample_rate=48000"
+        ))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            "-shortest",
+            "-movflags",
+            "use_metadata_tags",
+            "-metadata:s:v:0",
+            "rotate=90",
+            "-metadata",
+            "creation_time=2023-07-01T10:00:00Z",
+            "-metadata",
+            "com.apple.quicktime.make=Apple",
+            "-metadata",
+            "com.apple.quicktime.model=iPhone 12",
+            "-metadata",
+            "com.apple.quicktime.location.ISO6709=+48.8584+002.2945+035.000/",
+        ])
+        .args(["-metadata", &format!("comment=kinora-phone-{n}")])
+        .arg(path)
+        .status()
+        .expect("ffmpeg must be installed for end-to-end tests");
+    assert!(status.success(), "ffmpeg failed for {}", path.display());
+}

@@ -186,4 +186,7 @@ pub struct ItemDetailDto {
     pub jobs: Vec<JobDto>,
     /// Extras and children are listed with `GET /api/v1/items?parent=ID`.
     pub child_count: u64,
+    /// What the item is, how sure, why, and every source's values (titles only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classification: Option<super::review::ClassificationDto>,
 }

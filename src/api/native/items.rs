@@ -125,7 +125,19 @@ pub async fn get_item(
             FileDto::new(f, mine)
         })
         .collect();
+    let classification = if item.kind.is_playable() {
+        match crate::db::review::classification_of(&state.catalog, &id).await? {
+            Some(c) => Some(super::review::classification_dto(
+                c,
+                crate::db::field_sources::for_item(&state.catalog.read, &id).await?,
+            )),
+            None => None,
+        }
+    } else {
+        None
+    };
     Ok(HttpResponse::Ok().json(ItemDetailDto {
+        classification,
         item: ItemDto::from(item),
         files,
         jobs: jobs.into_iter().map(JobDto::from).collect(),

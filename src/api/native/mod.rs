@@ -5,6 +5,7 @@ mod auth;
 mod dto;
 mod items;
 mod llm;
+mod review;
 mod system;
 
 use actix_web::web;
@@ -24,6 +25,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/items/{id}"),
     ("get", "/api/v1/items/{id}/stream"),
     ("head", "/api/v1/items/{id}/stream"),
+    ("post", "/api/v1/items/{id}/classify"),
+    ("get", "/api/v1/review"),
+    ("post", "/api/v1/review/{id}/accept"),
+    ("post", "/api/v1/review/{id}/correct"),
+    ("delete", "/api/v1/review/{id}/correction"),
     ("get", "/api/v1/jobs"),
     ("get", "/api/v1/llm/providers"),
     ("get", "/api/v1/llm/usage"),
@@ -50,6 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/items/{id}", web::get().to(items::get_item))
             .route("/items/{id}/stream", web::get().to(items::stream_item))
             .route("/items/{id}/stream", web::head().to(items::stream_item))
+            .route("/items/{id}/classify", web::post().to(review::reclassify))
+            .route("/review", web::get().to(review::list_review))
+            .route("/review/{id}/accept", web::post().to(review::accept))
+            .route("/review/{id}/correct", web::post().to(review::correct))
+            .route(
+                "/review/{id}/correction",
+                web::delete().to(review::remove_correction),
+            )
             .default_service(web::to(system::not_found)),
     );
 }

@@ -26,6 +26,14 @@ pub struct Model {
     pub image_tag: Option<String>,
     pub image_blurhash: Option<String>,
     pub missing: bool,
+    /// The winning classification's confidence (0–1) and source (`filename`, `probe`, `llm`,
+    /// `user`); null until the classify job ran.
+    pub classify_confidence: Option<f64>,
+    pub classify_source: Option<String>,
+    /// `pending` (waiting for a person), `accepted` or `corrected`; null when nobody needs to look.
+    pub review_state: Option<String>,
+    /// Why the item is in the review queue, one reason per line.
+    pub review_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

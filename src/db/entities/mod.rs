@@ -4,6 +4,7 @@ pub mod access_token;
 pub mod api_key;
 pub mod device;
 pub mod item;
+pub mod item_field_source;
 pub mod job;
 pub mod library;
 pub mod media_file;

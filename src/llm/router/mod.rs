@@ -190,6 +190,11 @@ impl Router {
         }
     }
 
+    /// Whether any provider is configured for `task` at all (reachable or not).
+    pub fn configured(&self, task: Task) -> bool {
+        !self.route(task).is_empty()
+    }
+
     fn route(&self, task: Task) -> &[usize] {
         self.routes
             .iter()

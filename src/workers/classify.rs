@@ -1,0 +1,335 @@
+//! The `classify` job: what one item is, how sure, and why. It gathers the name (with the
+//! library's kind as the prior), the probe's video signals and, for doubtful items, the
+//! `classify` LLM task; a person's corrections win over all of them. It stores every source's
+//! values, moves the item where its kind belongs (keeping its id and so its watch history),
+//! and puts it in the review queue when the winner is below the threshold.
+//!
+//! Idempotent: a second run with the same inputs writes nothing (an LLM answer is reused while
+//! its input is unchanged).
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::Pipeline;
+use crate::classify::{self, corrections, llm_input, signals};
+use crate::db::entities::{item, media_file};
+use crate::db::field_sources::{self, source, FieldValue};
+use crate::db::items::ItemKind;
+use crate::db::media_files::{path_from_bytes, state};
+use crate::db::review::{self, Classification};
+use crate::db::CatalogError;
+use crate::domain::MediaInfo;
+use crate::jobs::{kinds, JobError, NewJob};
+use crate::llm::{prompts, Call, DataKind, Task};
+use crate::naming::{self, ParsedKind, ParsedPath};
+
+/// A classification of one item. Priority above 0 jumps the backlog (a person is waiting).
+pub fn classify_job(item_id: &str, priority: i32) -> NewJob {
+    NewJob {
+        kind: kinds::CLASSIFY,
+        dedupe_key: format!("classify:{item_id}"),
+        subject_id: Some(item_id.to_string()),
+        payload: json!({ "item_id": item_id }),
+        priority,
+    }
+}
+
+pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
+    let Some(item) = item::Entity::find_by_id(item_id.to_string())
+        .one(&p.catalog.write)
+        .await
+        .map_err(CatalogError::from)?
+    else {
+        return Ok(()); // deleted since: nothing to classify
+    };
+    let Some(kind) = ItemKind::parse(&item.kind).filter(|k| k.is_playable()) else {
+        return Ok(()); // series, seasons and folders follow their children
+    };
+    let Some(lib) = p.library(&item.library_id).cloned() else {
+        return Ok(());
+    };
+    let Some(file) = primary_file(p, &item.id).await? else {
+        return Ok(()); // no file present: the item keeps what it was
+    };
+    let path = path_from_bytes(&file.path_raw);
+    let relative = path.strip_prefix(&lib.path).unwrap_or(&path).to_path_buf();
+    let relative_text = relative.to_string_lossy().into_owned();
+    let file_name = relative
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let info: Option<MediaInfo> = file
+        .probe_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok());
+
+    let mut parsed = naming::parse_path(&relative, lib.kind);
+    if kind == ItemKind::Extra {
+        // An extra is what its folder made it; only a person's correction changes that.
+        parsed.kind = ParsedKind::Extra;
+    }
+    let name_confidence = naming::guess(&relative_text, lib.kind == crate::config::LibraryKind::Tv)
+        .confidence
+        .clamp(0.0, 1.0);
+    let evidence = signals::collect(&file_name, info.as_ref());
+    let heuristic = classify::decide(&parsed, name_confidence, lib.kind, &evidence);
+
+    let user = field_sources::of_source(&p.catalog.write, &item.id, source::USER).await?;
+    let mut verdict = heuristic.clone();
+    let corrected = corrections::apply(&mut verdict, &user);
+
+    let mut llm_rows = None;
+    if !corrected
+        && verdict.identity.kind != ParsedKind::Extra
+        && stored(verdict.confidence) < p.classify.llm_threshold
+    {
+        let input = llm_input::prompt_input(
+            &relative_text,
+            lib.kind,
+            &heuristic,
+            info.as_ref(),
+            evidence.home_video_score(),
+        );
+        match ask_llm(p, &item.id, &input).await? {
+            LlmOutcome::Answer {
+                value,
+                basis,
+                prompt_version,
+                model,
+            } => {
+                if let Some(v) = llm_input::from_answer(&value, &heuristic, lib.kind, &model) {
+                    if v.confidence > verdict.confidence {
+                        verdict = v;
+                    } else {
+                        verdict.reasons.push(format!(
+                            "the LLM ({model}) was no surer (confidence {:.2})",
+                            v.confidence
+                        ));
+                    }
+                } else {
+                    verdict.reasons.push(format!(
+                        "the LLM ({model}) answered {}, which this library's kind rules out",
+                        value
+                            .get("kind")
+                            .and_then(Value::as_str)
+                            .unwrap_or("nothing usable")
+                    ));
+                }
+                llm_rows = Some(llm_values(&value, &basis, &prompt_version));
+            }
+            LlmOutcome::Unavailable(why) => {
+                verdict.reasons.push(format!("no LLM could help: {why}"));
+            }
+            LlmOutcome::NotConfigured => {}
+        }
+    }
+
+    let review_threshold = p.classify.review_threshold;
+    let review_state = if corrected {
+        Some(
+            item.review_state
+                .clone()
+                .filter(|s| s == review::state::ACCEPTED)
+                .unwrap_or_else(|| review::state::CORRECTED.to_string()),
+        )
+    } else if stored(verdict.confidence) < review_threshold {
+        Some(review::state::PENDING.to_string())
+    } else {
+        None
+    };
+    let outcome = Classification {
+        confidence: Some(stored(verdict.confidence)),
+        source: Some(verdict.source.to_string()),
+        review_state,
+        reasons: verdict.reasons.clone(),
+    };
+
+    let txn = p.catalog.write.begin().await.map_err(CatalogError::from)?;
+    field_sources::replace_source(
+        &txn,
+        &item.id,
+        source::FILENAME,
+        &identity_values(&parsed, source::FILENAME, name_confidence),
+    )
+    .await?;
+    let probe_rows = if heuristic.source == source::PROBE {
+        identity_values(&heuristic.identity, source::PROBE, heuristic.confidence)
+            .into_iter()
+            .filter(|v| v.field == "kind")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    field_sources::replace_source(&txn, &item.id, source::PROBE, &probe_rows).await?;
+    if let Some(rows) = &llm_rows {
+        field_sources::replace_source(&txn, &item.id, source::LLM, rows).await?;
+    }
+    review::set_classification(&txn, &item.id, &outcome).await?;
+    txn.commit().await.map_err(CatalogError::from)?;
+
+    if verdict.identity.kind != ParsedKind::Extra || kind != ItemKind::Extra {
+        let folder = relative
+            .parent()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let rename = verdict.source == source::USER || verdict.source == source::LLM;
+        let moved =
+            super::identify::place(p, &lib, &item, &verdict.identity, &folder, rename).await?;
+        if moved {
+            tracing::info!(
+                item = %item.id,
+                kind = classify::kind_name(verdict.identity.kind),
+                confidence = verdict.confidence,
+                source = verdict.source,
+                "item reclassified"
+            );
+        }
+    }
+    if outcome.review_state.as_deref() == Some(review::state::PENDING) {
+        tracing::debug!(item = %item.id, path = %relative_text, confidence = verdict.confidence, "sent to review");
+    }
+    Ok(())
+}
+
+/// Confidences are stored to three decimals: an f32's binary tail (0.8999999761…) would be
+/// noise in the API and could make two identical runs compare unequal.
+fn stored(confidence: f32) -> f64 {
+    (f64::from(confidence) * 1000.0).round() / 1000.0
+}
+
+/// The file that speaks for the item: its first part, present.
+async fn primary_file(
+    p: &Pipeline,
+    item_id: &str,
+) -> Result<Option<media_file::Model>, CatalogError> {
+    let mut files = media_file::Entity::find()
+        .filter(media_file::Column::ItemId.eq(item_id))
+        .filter(media_file::Column::State.eq(state::ACTIVE))
+        .all(&p.catalog.write)
+        .await?;
+    files.sort_by(|a, b| {
+        (a.part_index.unwrap_or(0), a.first_seen_at, &a.id).cmp(&(
+            b.part_index.unwrap_or(0),
+            b.first_seen_at,
+            &b.id,
+        ))
+    });
+    Ok(files.into_iter().next())
+}
+
+enum LlmOutcome {
+    Answer {
+        value: Value,
+        basis: String,
+        prompt_version: String,
+        model: String,
+    },
+    Unavailable(String),
+    NotConfigured,
+}
+
+/// Asks the `classify` task, or reuses its earlier answer to the same input and prompt.
+async fn ask_llm(p: &Pipeline, item_id: &str, input: &str) -> Result<LlmOutcome, CatalogError> {
+    let prompt_version = prompts::CLASSIFY.version_tag();
+    let basis = hex::encode(Sha256::digest(
+        format!("{prompt_version}\n{input}").as_bytes(),
+    ));
+    let earlier = field_sources::of_source(&p.catalog.write, item_id, source::LLM).await?;
+    if !earlier.is_empty() && earlier.iter().all(|v| v.basis.as_deref() == Some(&basis)) {
+        let mut value = serde_json::Map::new();
+        let mut model = String::from("earlier answer");
+        for v in earlier {
+            if v.field == "model" {
+                model = v.value.as_str().unwrap_or_default().to_string();
+            }
+            value.insert(v.field, v.value);
+        }
+        return Ok(LlmOutcome::Answer {
+            value: Value::Object(value),
+            basis,
+            prompt_version,
+            model,
+        });
+    }
+    if !p.llm.configured(Task::Classify) {
+        return Ok(LlmOutcome::NotConfigured);
+    }
+    if !p.llm.available(Task::Classify) {
+        return Ok(LlmOutcome::Unavailable(
+            "every classify provider is down or skipped for now".into(),
+        ));
+    }
+    let call = Call {
+        task: Task::Classify,
+        input,
+        item_id: Some(item_id),
+        data: &[DataKind::Paths, DataKind::ProbeFacts],
+    };
+    match p.llm.structured(&call).await {
+        Ok(answer) => {
+            let mut value = answer.value;
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("model".into(), Value::String(answer.model.clone()));
+            }
+            Ok(LlmOutcome::Answer {
+                value,
+                basis,
+                prompt_version: answer.prompt_version,
+                model: answer.model,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(item = %item_id, error = %e, "classify: LLM gave no answer; the heuristic stands");
+            Ok(LlmOutcome::Unavailable(e.to_string()))
+        }
+    }
+}
+
+/// The LLM's answer as field values (every one `llm_generated`).
+fn llm_values(answer: &Value, basis: &str, prompt_version: &str) -> Vec<FieldValue> {
+    let confidence = answer.get("confidence").and_then(Value::as_f64);
+    let Some(obj) = answer.as_object() else {
+        return Vec::new();
+    };
+    obj.iter()
+        .filter(|(k, _)| k.as_str() != "confidence")
+        .map(|(k, v)| FieldValue {
+            confidence,
+            llm_generated: true,
+            prompt_version: Some(prompt_version.to_string()),
+            basis: Some(basis.to_string()),
+            ..FieldValue::new(k, source::LLM, v.clone())
+        })
+        .collect()
+}
+
+/// The identity fields of a parsed path as one source's values (`title` is the series for an
+/// episode, as `kinora naming parse` reports it).
+fn identity_values(id: &ParsedPath, from: &str, confidence: f32) -> Vec<FieldValue> {
+    let mut out = vec![("kind", json!(classify::kind_name(id.kind)))];
+    match id.kind {
+        ParsedKind::Episode => {
+            out.push(("title", json!(id.series.as_deref().unwrap_or(&id.title))));
+            out.push(("episode_title", json!(id.title)));
+            out.push(("year", json!(id.series_year)));
+            out.push(("season", json!(id.season)));
+            out.push(("episode", json!(id.episode)));
+            out.push(("episode_end", json!(id.episode_end)));
+        }
+        _ => {
+            out.push(("title", json!(id.title)));
+            out.push(("year", json!(id.year)));
+        }
+    }
+    if let Some(extra) = id.extra_type {
+        out.push(("extra_type", json!(extra)));
+    }
+    out.into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(field, value)| FieldValue {
+            confidence: Some(stored(confidence)),
+            ..FieldValue::new(field, from, value)
+        })
+        .collect()
+}
