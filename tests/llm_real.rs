@@ -224,3 +224,72 @@ classify = ["cloud", "local"]
     assert!(row("local").contains(" ok "), "{table}");
     assert!(row("local").contains("structured answer"), "{table}");
 }
+
+/// Classification's LLM step against the real model: only the doubtful item (a phone clip in a
+/// movies library) is sent, and what comes back is stored with the `classify` schema's
+/// structure, marked as LLM-generated. The model's wording is not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doubtful_items_are_classified_by_the_real_model() {
+    let Some(url) = common::llm_url() else { return };
+    let media = tempfile::tempdir().unwrap();
+    common::media::video(&media.path().join("Heat (1995)/Heat (1995).mkv"));
+    common::media::phone_video(&media.path().join("IMG_5821.MOV"));
+    let toml = format!(
+        "[[llm.providers]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nmodel = \"smollm2\"\ntimeout_secs = 120\n[llm.tasks]\nclassify = [\"local\"]\n"
+    );
+    let inst = common::Instance::new(&[common::lib("Movies", media.path(), "movies")], &toml);
+    let s = inst.start();
+    s.wait_idle().await;
+
+    let movies = s.items("movie").await;
+    assert_eq!(movies.len(), 2, "a movies library holds movies: {movies:?}");
+    let heat = movies.iter().find(|m| m["name"] == "Heat").unwrap();
+    let clip = movies.iter().find(|m| m["name"] != "Heat").unwrap();
+    let detail = s
+        .get_json(&format!("/api/v1/items/{}", clip["id"].as_str().unwrap()))
+        .await;
+    let c = &detail["classification"];
+    let llm: Vec<&serde_json::Value> = c["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["source"] == "llm")
+        .collect();
+    let field = |name: &str| {
+        llm.iter()
+            .find(|f| f["field"] == name)
+            .unwrap_or_else(|| panic!("no llm {name}: {c}"))["value"]
+            .clone()
+    };
+    assert!(
+        ["movie", "episode", "home_video", "extra"].contains(&field("kind").as_str().unwrap()),
+        "{c}"
+    );
+    assert!(field("title").is_string(), "{c}");
+    assert_eq!(field("model"), "smollm2");
+    for f in &llm {
+        assert_eq!(f["llm_generated"], true, "{f}");
+        assert_eq!(f["prompt_version"], "classify@2", "{f}");
+        let conf = f["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&conf), "{f}");
+    }
+    // Whatever the model said, the item stays a movie (the library's kind) and is either the
+    // LLM's (surer than the heuristic) or still waiting for a person.
+    assert!(["llm", "filename"].contains(&c["source"].as_str().unwrap()), "{c}");
+    if c["source"] == "filename" {
+        assert_eq!(c["review_state"], "pending", "{c}");
+    }
+    let heat = s
+        .get_json(&format!("/api/v1/items/{}", heat["id"].as_str().unwrap()))
+        .await;
+    assert!(
+        heat["classification"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["source"] != "llm"),
+        "a confident title is not sent: {heat}"
+    );
+    let usage = s.get_json("/api/v1/llm/usage").await;
+    assert_eq!(usage["by_task"][0]["task"], "classify", "{usage}");
+}
