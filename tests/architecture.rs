@@ -31,6 +31,20 @@ const RULES: &[(&str, &[&str])] = &[
         &["crate::api", "crate::db", "sea_orm", "actix_web"],
     ),
     ("process.rs", &["crate::api", "crate::db", "sea_orm"]),
+    ("classify", &["crate::api", "actix_web"]),
+    // Signals are pure: a file name and a probe result in, evidence out.
+    (
+        "classify/signals.rs",
+        &[
+            "std::fs",
+            "tokio",
+            "sea_orm",
+            "crate::db",
+            "crate::api",
+            "crate::probe",
+            "crate::process",
+        ],
+    ),
     ("media", &["crate::db", "crate::api", "sea_orm"]),
     ("workers", &["crate::api", "actix_web"]),
     // The LLM layer reaches the catalog only through `db::llm_ledger`, never entities.
