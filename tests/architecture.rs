@@ -31,6 +31,19 @@ const RULES: &[(&str, &[&str])] = &[
         &["crate::api", "crate::db", "sea_orm", "actix_web"],
     ),
     ("process.rs", &["crate::api", "crate::db", "sea_orm"]),
+    // Signals are pure: a file name and a probe result in, evidence out.
+    (
+        "classify/signals.rs",
+        &[
+            "std::fs",
+            "tokio",
+            "sea_orm",
+            "crate::db",
+            "crate::api",
+            "crate::probe",
+            "crate::process",
+        ],
+    ),
     ("media", &["crate::db", "crate::api", "sea_orm"]),
     ("workers", &["crate::api", "actix_web"]),
     // Decisions only: the classify job in `workers` gathers the inputs and stores the outcome.
@@ -42,8 +55,6 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::workers",
             "sea_orm",
             "actix_web",
-            "tokio",
-            "std::fs",
         ],
     ),
     // The LLM layer reaches the catalog only through `db::llm_ledger`, never entities.

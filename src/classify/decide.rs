@@ -13,8 +13,11 @@ use crate::naming::{ParsedKind, ParsedPath};
 
 /// Above this the video looks like camera or phone footage.
 const FOOTAGE: f32 = 0.8;
-/// Leaning towards footage: enough to doubt a release-style name.
-const LEANS_FOOTAGE: f32 = 0.6;
+/// Leaning towards footage: enough to doubt a movie's name (one weak hint, a short clip, is
+/// not: trailers and test encodes are short too).
+const LEANS_FOOTAGE: f32 = 0.75;
+/// Enough to call a name-less file a home video.
+const MORE_FOOTAGE_THAN_NOT: f32 = 0.6;
 /// Below this the video looks produced (a film or a broadcast episode).
 const PRODUCED: f32 = 0.25;
 
@@ -103,7 +106,7 @@ pub fn decide(
         }
         (LibraryKind::Mixed, _) => {
             // No year, no episode marker: the video has to say what this is.
-            if footage >= LEANS_FOOTAGE {
+            if footage >= MORE_FOOTAGE_THAN_NOT {
                 verdict.identity = as_kind(parsed, ParsedKind::Video);
                 verdict.confidence = 0.5 + 0.5 * footage;
                 verdict.source = source::PROBE;

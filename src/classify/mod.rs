@@ -14,6 +14,9 @@ pub mod decide;
 pub mod llm_input;
 pub mod signals;
 
+#[cfg(test)]
+mod generated_media_tests;
+
 pub use decide::{decide, Verdict};
 
 use crate::naming::ParsedKind;

@@ -63,7 +63,11 @@ pub struct StreamInfo {
 }
 
 /// Everything the probe learned about one media file.
+///
+/// Stored as JSON (`media_files.probe_json`): `#[serde(default)]` lets a row
+/// written before a field existed still parse, with that field empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MediaInfo {
     /// Container short name(s) as ffprobe reports them, e.g. "matroska,webm" or "mov,mp4,m4a,3gp,3g2,mj2".
     pub container: Option<String>,
@@ -76,5 +80,23 @@ pub struct MediaInfo {
     pub rotation: Option<i32>,
     pub camera_make: Option<String>,
     pub camera_model: Option<String>,
+    /// ISO 6709 position written by phones and cameras ("+48.8577+002.2950+035.000/"),
+    /// verbatim; absent when the device had no fix (all zeros).
+    pub location: Option<String>,
+    /// Firmware or OS of the recording device: `com.apple.quicktime.software` ("17.1"),
+    /// `com.android.version` (kept as "Android 14"), or a camera's `firmware` tag.
+    pub device_software: Option<String>,
+    /// The container's writing application or library (format `encoder` tag):
+    /// "Lavf59.27.100", "HandBrake 1.6.1 2023012300", "libebml v1.4.2 + libmatroska v1.6.4".
+    pub encoder: Option<String>,
+    /// The main video stream's `encoder` tag: "GoPro AVC encoder", "H.264" (iPhone),
+    /// "Lavc59.37.100 libx264".
+    pub video_encoder: Option<String>,
+    /// The main video track's handler name in MP4/MOV: "Core Media Video" (Apple),
+    /// "VideoHandle" (Android), "GoPro AVC", "VideoHandler" (ffmpeg).
+    pub video_handler: Option<String>,
+    /// The main video stream's `r_frame_rate` and `avg_frame_rate` disagree: phones
+    /// record at a variable frame rate, mastered films and episodes almost never do.
+    pub variable_frame_rate: bool,
     pub streams: Vec<StreamInfo>,
 }

@@ -73,7 +73,9 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
             tag(format_tags, "com.apple.quicktime.creationdate").and_then(normalize_timestamp)
         });
 
-    let rotation = main_video(&stream_objs).and_then(stream_rotation);
+    let video = main_video(&stream_objs);
+    let rotation = video.and_then(stream_rotation);
+    let video_tags = video.and_then(tags);
 
     let camera_make = first_tag(
         format_tags,
@@ -88,6 +90,30 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
         &["com.apple.quicktime.model", "model", "com.android.model"],
     );
 
+    // The QuickTime key carries altitude too; the `©xyz` atom reads as `location`
+    // (and `location-eng` with its language).
+    let location = [
+        "com.apple.quicktime.location.ISO6709",
+        "location",
+        "location-eng",
+    ]
+    .iter()
+    .filter_map(|k| tag(format_tags, k))
+    .find_map(|v| iso6709_location(&v));
+
+    let device_software = tag(format_tags, "com.apple.quicktime.software")
+        .or_else(|| {
+            // Android writes the bare OS version ("14"): say whose version it is.
+            tag(format_tags, "com.android.version").map(|v| {
+                if v.starts_with(|c: char| c.is_ascii_digit()) {
+                    format!("Android {v}")
+                } else {
+                    v
+                }
+            })
+        })
+        .or_else(|| tag(format_tags, "firmware"));
+
     Ok(MediaInfo {
         container: get_str(format, "format_name"),
         duration_ms,
@@ -96,8 +122,70 @@ pub fn parse_ffprobe_json(json: &[u8]) -> Result<MediaInfo, ProbeError> {
         rotation,
         camera_make,
         camera_model,
+        location,
+        device_software,
+        encoder: tag(format_tags, "encoder"),
+        video_encoder: tag(video_tags, "encoder"),
+        video_handler: tag(video_tags, "handler_name"),
+        variable_frame_rate: video.is_some_and(variable_frame_rate),
         streams,
     })
+}
+
+/// Whether a video stream's frame timing varies.
+///
+/// `avg_frame_rate` is frames over duration; `r_frame_rate` is the smallest
+/// rate that represents every timestamp. They agree for constant-rate video
+/// and part when frame durations vary (phones drop to 20-something fps in low
+/// light; `30/1` against `400/19`). Interlaced video reports its field rate as
+/// `r_frame_rate` (`60000/1001` against `30000/1001`): twice, not variable.
+/// A 0.5 % tolerance absorbs rounding in containers that store durations
+/// coarsely (Matroska's millisecond timestamps).
+fn variable_frame_rate(s: &Object) -> bool {
+    let rate = |key| get_str(s, key).and_then(|r| parse_rate(&r));
+    let (Some(real), Some(avg)) = (rate("r_frame_rate"), rate("avg_frame_rate")) else {
+        return false;
+    };
+    let ratio = real / avg;
+    if (ratio - 2.0).abs() < 0.01 {
+        return false;
+    }
+    (ratio - 1.0).abs() > 0.005
+}
+
+/// An ISO 6709 position ("+48.8577+002.2950+035.000/", "-33.8688+151.2093/"),
+/// trimmed, when it has at least latitude and longitude as signed numbers and
+/// is not the all-zero position that devices write without a GPS fix.
+fn iso6709_location(raw: &str) -> Option<String> {
+    let value = raw.trim();
+    let body = value.strip_suffix('/').unwrap_or(value);
+    // Optional "CRSxxx" suffix after the coordinates.
+    let body = body.split("CRS").next().unwrap_or(body);
+    if !body.starts_with(['+', '-']) {
+        return None;
+    }
+    let mut numbers = Vec::new();
+    let mut start = 0;
+    for (i, c) in body.char_indices().skip(1) {
+        if c == '+' || c == '-' {
+            numbers.push(&body[start..i]);
+            start = i;
+        }
+    }
+    numbers.push(&body[start..]);
+    let parsed: Option<Vec<f64>> = numbers
+        .iter()
+        .map(|n| {
+            let digits = &n[1..];
+            let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            ok.then(|| n.parse::<f64>().ok()).flatten()
+        })
+        .collect();
+    let parsed = parsed?;
+    if parsed.len() < 2 || parsed.iter().take(2).all(|&v| v == 0.0) {
+        return None;
+    }
+    Some(value.to_owned())
 }
 
 fn parse_stream(position: usize, s: &Object) -> StreamInfo {
@@ -484,6 +572,12 @@ mod tests {
             rotation: Some(270),
             camera_make: s("Apple"),
             camera_model: s("iPhone 12"),
+            location: None,
+            device_software: None,
+            encoder: s("Lavf59.27.100"),
+            video_encoder: s("Lavc59.37.100 libx264"),
+            video_handler: s("VideoHandler"),
+            variable_frame_rate: false,
             streams: vec![
                 StreamInfo {
                     index: 0,
@@ -956,6 +1050,164 @@ mod tests {
             (s("Apple"), s("iPhone 15 Pro"))
         );
         assert_eq!(camera(r#"{"make": ""}"#), (None, None));
+    }
+
+    #[test]
+    fn location_sources_and_validation() {
+        let location = |tags: &str| {
+            let json = format!(r#"{{"format": {{"tags": {tags}}}}}"#);
+            parse_ffprobe_json(json.as_bytes()).unwrap().location
+        };
+        assert_eq!(
+            location(r#"{"location": "+48.8577+002.2950/", "location-eng": "+48.8577+002.2950/"}"#),
+            s("+48.8577+002.2950/")
+        );
+        assert_eq!(
+            location(r#"{"location-eng": " -33.8688+151.2093/ "}"#),
+            s("-33.8688+151.2093/")
+        );
+        assert_eq!(
+            location(
+                r#"{"location": "+48.8577+002.2950/",
+                    "com.apple.quicktime.location.ISO6709": "+48.8577+002.2950+035.000/"}"#
+            ),
+            s("+48.8577+002.2950+035.000/"),
+            "the QuickTime key (with altitude) wins"
+        );
+        assert_eq!(
+            location(r#"{"location": "+4851.46+00217.70CRSWGS_84/"}"#),
+            s("+4851.46+00217.70CRSWGS_84/"),
+            "degrees-minutes form and a CRS suffix"
+        );
+        assert_eq!(
+            location(r#"{"location": "+40.7128-074.0060/"}"#),
+            s("+40.7128-074.0060/")
+        );
+        // No GPS fix, garbage, a lone latitude.
+        assert_eq!(location(r#"{"location": "+00.0000+000.0000/"}"#), None);
+        assert_eq!(location(r#"{"location": "Paris"}"#), None);
+        assert_eq!(location(r#"{"location": "+48.85/"}"#), None);
+        assert_eq!(location(r#"{"location": "+48.8x+002.29/"}"#), None);
+        assert_eq!(location(r#"{"location": "+-/"}"#), None);
+        assert_eq!(
+            location(r#"{"location": "nowhere", "location-eng": "+1.5+2.5/"}"#),
+            s("+1.5+2.5/"),
+            "an invalid key falls through to the next"
+        );
+    }
+
+    #[test]
+    fn device_software_encoder_and_handler() {
+        let parse = |format_tags: &str, video_tags: &str| {
+            let json = format!(
+                r#"{{"format": {{"tags": {format_tags}}}, "streams": [
+                    {{"index": 0, "codec_type": "video", "disposition": {{"attached_pic": 1}},
+                      "tags": {{"handler_name": "Cover", "encoder": "cover"}}}},
+                    {{"index": 1, "codec_type": "video", "tags": {video_tags}}}]}}"#
+            );
+            parse_ffprobe_json(json.as_bytes()).unwrap()
+        };
+        let iphone = parse(
+            r#"{"com.apple.quicktime.software": "17.1", "com.android.version": "14"}"#,
+            r#"{"handler_name": "Core Media Video", "encoder": "H.264"}"#,
+        );
+        assert_eq!(iphone.device_software, s("17.1"));
+        assert_eq!(iphone.encoder, None);
+        assert_eq!(iphone.video_encoder, s("H.264"));
+        assert_eq!(
+            iphone.video_handler,
+            s("Core Media Video"),
+            "cover art skipped"
+        );
+
+        let pixel = parse(
+            r#"{"com.android.version": "14", "encoder": "Lavf59.27.100"}"#,
+            r#"{"handler_name": "VideoHandle"}"#,
+        );
+        assert_eq!(pixel.device_software, s("Android 14"));
+        assert_eq!(pixel.encoder, s("Lavf59.27.100"));
+        assert_eq!(pixel.video_handler, s("VideoHandle"));
+        assert_eq!(
+            parse(r#"{"com.android.version": "UpsideDownCake"}"#, "{}").device_software,
+            s("UpsideDownCake")
+        );
+
+        let gopro = parse(
+            r#"{"firmware": "HD9.01.01.60.00"}"#,
+            r#"{"handler_name": "GoPro AVC", "encoder": "GoPro AVC encoder"}"#,
+        );
+        assert_eq!(gopro.device_software, s("HD9.01.01.60.00"));
+        assert_eq!(gopro.video_encoder, s("GoPro AVC encoder"));
+
+        // Matroska spells its tags in capitals.
+        let mkv = parse(
+            r#"{"ENCODER": "libebml v1.4.2 + libmatroska v1.6.4"}"#,
+            r#"{"ENCODER": "Lavc59.37.100 libx264"}"#,
+        );
+        assert_eq!(mkv.encoder, s("libebml v1.4.2 + libmatroska v1.6.4"));
+        assert_eq!(mkv.video_encoder, s("Lavc59.37.100 libx264"));
+        assert_eq!(mkv.device_software, None);
+        assert_eq!(
+            parse(r#"{"encoder": "HandBrake 1.6.1 2023012300"}"#, "{}").encoder,
+            s("HandBrake 1.6.1 2023012300")
+        );
+    }
+
+    #[test]
+    fn variable_frame_rate_rules() {
+        let vfr = |r: &str, avg: &str| {
+            let json = format!(
+                r#"{{"streams": [{{"index": 0, "codec_type": "video",
+                    "r_frame_rate": "{r}", "avg_frame_rate": "{avg}"}}]}}"#
+            );
+            parse_ffprobe_json(json.as_bytes())
+                .unwrap()
+                .variable_frame_rate
+        };
+        assert!(vfr("30/1", "400/19"), "phone clip dropping frames");
+        assert!(vfr("90000/1", "16830/563"), "timebase-rate r_frame_rate");
+        assert!(vfr("24000/1001", "10000/429"), "mixed-cadence Matroska");
+        assert!(!vfr("30000/1001", "30000/1001"));
+        assert!(!vfr("25/1", "25/1"));
+        assert!(
+            !vfr("30000/1001", "2997/100"),
+            "rounded NTSC rate is not VFR"
+        );
+        assert!(!vfr("24000/1001", "2997/125"));
+        assert!(!vfr("60000/1001", "30000/1001"), "interlaced field rate");
+        assert!(!vfr("30/1", "0/0"), "unknown average");
+        assert!(!vfr("0/0", "30/1"));
+
+        // Only the main video stream counts: not cover art, not audio.
+        let json = br#"{"streams": [
+            {"index": 0, "codec_type": "audio", "r_frame_rate": "0/0", "avg_frame_rate": "0/0"},
+            {"index": 1, "codec_type": "video", "disposition": {"attached_pic": 1},
+             "r_frame_rate": "90000/1", "avg_frame_rate": "0/0"},
+            {"index": 2, "codec_type": "video", "r_frame_rate": "25/1", "avg_frame_rate": "25/1"},
+            {"index": 3, "codec_type": "video", "r_frame_rate": "30/1", "avg_frame_rate": "400/19"}
+        ]}"#;
+        assert!(!parse_ffprobe_json(json).unwrap().variable_frame_rate);
+    }
+
+    #[test]
+    fn probe_json_written_before_new_fields_still_parses() {
+        // A `media_files.probe_json` row as stored before location, software and VFR.
+        let old = r#"{"container": "mov,mp4,m4a,3gp,3g2,mj2", "duration_ms": 2000,
+            "bit_rate": 1, "creation_time": null, "rotation": 270, "camera_make": "Apple",
+            "camera_model": "iPhone 12", "streams": [{"index": 0, "kind": "video",
+            "codec": "h264", "profile": null, "level": null, "width": 160, "height": 90,
+            "frame_rate": 25.0, "bit_rate": null, "bit_depth": 8, "pixel_format": null,
+            "language": null, "title": null, "channels": null, "channel_layout": null,
+            "sample_rate": null, "is_default": true, "is_forced": false}]}"#;
+        let info: MediaInfo = serde_json::from_str(old).unwrap();
+        assert_eq!(info.rotation, Some(270));
+        assert_eq!(info.location, None);
+        assert!(!info.variable_frame_rate);
+        assert_eq!(info.streams.len(), 1);
+        // And the current shape round-trips.
+        let full = parse_ffprobe_json(&fixture("phone.json")).unwrap();
+        let back: MediaInfo = serde_json::from_str(&serde_json::to_string(&full).unwrap()).unwrap();
+        assert_eq!(back, full);
     }
 
     #[test]
