@@ -275,7 +275,10 @@ async fn doubtful_items_are_classified_by_the_real_model() {
     }
     // Whatever the model said, the item stays a movie (the library's kind) and is either the
     // LLM's (surer than the heuristic) or still waiting for a person.
-    assert!(["llm", "filename"].contains(&c["source"].as_str().unwrap()), "{c}");
+    assert!(
+        ["llm", "filename"].contains(&c["source"].as_str().unwrap()),
+        "{c}"
+    );
     if c["source"] == "filename" {
         assert_eq!(c["review_state"], "pending", "{c}");
     }
