@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod field_value;
 pub mod language;
 pub mod media_info;
+pub mod metadata;
 pub mod playstate;
 
 pub use catalog::{Device, Item, ItemKind, JobRecord, MediaFile, StoredStream, User, UserItemData};
