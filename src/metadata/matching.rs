@@ -124,7 +124,11 @@ pub fn rank(title: &str, year: Option<i32>, candidates: &[Candidate]) -> Vec<Sco
             best.why.push_str(&format!(
                 "; as likely as {} ({})",
                 second.candidate.tmdb_id,
-                second.candidate.year.map(|y| y.to_string()).unwrap_or_default()
+                second
+                    .candidate
+                    .year
+                    .map(|y| y.to_string())
+                    .unwrap_or_default()
             ));
         }
     }
@@ -160,7 +164,10 @@ mod tests {
         );
         assert_eq!(ranked[0].candidate.tmdb_id, "348");
         assert!(ranked[0].confidence >= 0.85, "{ranked:?}");
-        let warfare = ranked.iter().find(|s| s.candidate.tmdb_id == "560050").unwrap();
+        let warfare = ranked
+            .iter()
+            .find(|s| s.candidate.tmdb_id == "560050")
+            .unwrap();
         assert!(warfare.confidence < 0.5, "{warfare:?}");
     }
 
@@ -196,7 +203,11 @@ mod tests {
     fn original_and_alternative_titles_count() {
         let mut amelie = c("194", "Amélie", Some(2001), 20.0);
         amelie.original_title = Some("Le Fabuleux Destin d'Amélie Poulain".into());
-        let ranked = rank("Le Fabuleux Destin d Amelie Poulain", Some(2001), &[amelie.clone()]);
+        let ranked = rank(
+            "Le Fabuleux Destin d Amelie Poulain",
+            Some(2001),
+            &[amelie.clone()],
+        );
         assert!(ranked[0].confidence > 0.9, "{ranked:?}");
         let mut se7en = c("807", "Se7en", Some(1995), 50.0);
         se7en.alternative_titles = vec!["Seven".into()];
