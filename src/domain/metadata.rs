@@ -29,8 +29,13 @@ pub struct Metadata {
     pub people: Vec<Person>,
     pub ids: ProviderIds,
     pub images: Vec<ImageRef>,
-    /// Free-form tags (moods, keywords).
+    /// Free-form tags (keywords).
     pub tags: Vec<String>,
+    /// Mood words (`tense`, `cheerful`), from the LLM.
+    pub moods: Vec<String>,
+    /// `all_ages`, `teen` or `adult`, with why: Kinora's own family-safety rating (the LLM's).
+    pub family_safety: Option<String>,
+    pub family_safety_reason: Option<String>,
     /// For seasons and episodes.
     pub season_number: Option<i32>,
     pub episode_number: Option<i32>,

@@ -57,38 +57,109 @@ fn classify_schema() -> Value {
     })
 }
 
+/// TMDB's movie genre list (`/3/genre/movie/list`): LLM genres are chosen from it so they
+/// sit beside TMDB's in filters.
+pub const TMDB_GENRES: &[&str] = &[
+    "Action",
+    "Adventure",
+    "Animation",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Family",
+    "Fantasy",
+    "History",
+    "Horror",
+    "Music",
+    "Mystery",
+    "Romance",
+    "Science Fiction",
+    "TV Movie",
+    "Thriller",
+    "War",
+    "Western",
+];
+
+/// Family-safety ratings, mildest first.
+pub const FAMILY_SAFETY: &[&str] = &["all_ages", "teen", "adult"];
+
 pub const DESCRIBE: Prompt = Prompt {
     task: Task::Describe,
-    version: 1,
-    system: "You write a short, factual overview of a video for a media library, from the facts \
-             given. Do not invent plot details. Answer with a JSON object only.",
+    // 2: title, tags, genres, moods and a family-safety rating, each with a confidence.
+    version: 2,
+    system: "You describe a video of a media library (often a home video) from the facts \
+             given: a short title, a factual overview, tags, genres, moods and whether it suits \
+             all ages, teens or adults only, with a reason. Do not invent events the facts do \
+             not suggest. Rate your confidence in each from 0 to 1. Answer with a JSON object \
+             only.",
     schema_name: "description",
-    schema_description: "A short overview of the video",
+    schema_description: "What the video is about",
     schema: describe_schema,
-    max_tokens: 300,
+    max_tokens: 400,
 };
+
+/// Confidence per answered field.
+fn confidences(fields: &[&str]) -> Value {
+    let props: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| {
+            (
+                (*f).to_string(),
+                json!({"type": "number", "minimum": 0, "maximum": 1}),
+            )
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "properties": props,
+        "required": fields,
+        "additionalProperties": false
+    })
+}
+
+fn genres_schema() -> Value {
+    json!({"type": "array", "items": {"type": "string", "enum": TMDB_GENRES}, "maxItems": 3})
+}
+
+fn words_schema(max: usize) -> Value {
+    json!({"type": "array", "items": {"type": "string", "maxLength": 30}, "maxItems": max})
+}
+
+fn family_safety_schema() -> Value {
+    json!({"type": ["string", "null"], "enum": ["all_ages", "teen", "adult", null]})
+}
 
 fn describe_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
+            "title": {"type": "string", "maxLength": 120},
             "overview": {"type": "string", "maxLength": 800},
-            "tagline": {"type": ["string", "null"], "maxLength": 120}
+            "tags": words_schema(8),
+            "genres": genres_schema(),
+            "moods": words_schema(4),
+            "family_safety": family_safety_schema(),
+            "family_safety_reason": {"type": ["string", "null"], "maxLength": 200},
+            "confidence": confidences(&["title", "overview", "tags", "genres", "moods", "family_safety"])
         },
-        "required": ["overview", "tagline"],
+        "required": ["title", "overview", "tags", "genres", "moods", "family_safety",
+                     "family_safety_reason", "confidence"],
         "additionalProperties": false
     })
 }
 
 pub const FILL_METADATA: Prompt = Prompt {
     task: Task::FillMetadata,
-    version: 1,
+    // 2: genres from TMDB's list, moods, family safety, tagline, a confidence per field.
+    version: 2,
     system: "You fill in missing metadata of a movie or show from what is known about it. Use \
-             null where you are not sure. Answer with a JSON object only.",
+             null (or an empty list) where you are not sure. Rate your confidence in each field \
+             from 0 to 1. Answer with a JSON object only.",
     schema_name: "metadata",
     schema_description: "Metadata fields that were missing",
     schema: fill_metadata_schema,
-    max_tokens: 300,
+    max_tokens: 400,
 };
 
 fn fill_metadata_schema() -> Value {
@@ -98,10 +169,17 @@ fn fill_metadata_schema() -> Value {
             "title": {"type": ["string", "null"], "maxLength": 200},
             "original_title": {"type": ["string", "null"], "maxLength": 200},
             "year": {"type": ["integer", "null"], "minimum": 1880, "maximum": 2100},
-            "genres": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 5},
-            "overview": {"type": ["string", "null"], "maxLength": 800}
+            "overview": {"type": ["string", "null"], "maxLength": 800},
+            "tagline": {"type": ["string", "null"], "maxLength": 120},
+            "genres": genres_schema(),
+            "moods": words_schema(4),
+            "family_safety": family_safety_schema(),
+            "family_safety_reason": {"type": ["string", "null"], "maxLength": 200},
+            "confidence": confidences(&["title", "original_title", "year", "overview", "tagline",
+                                         "genres", "moods", "family_safety"])
         },
-        "required": ["title", "original_title", "year", "genres", "overview"],
+        "required": ["title", "original_title", "year", "overview", "tagline", "genres", "moods",
+                     "family_safety", "family_safety_reason", "confidence"],
         "additionalProperties": false
     })
 }
