@@ -334,9 +334,10 @@ async fn llm_disambiguates_only_doubtful_items() {
         .iter()
         .filter(|f| f["source"] == "llm")
         .collect();
-    assert!(llm
-        .iter()
-        .any(|f| f["field"] == "title" && f["value"] == "The Clip"));
+    assert_eq!(llm.len(), 1, "one row holds the whole answer: {c}");
+    assert_eq!(llm[0]["field"], "classification");
+    assert_eq!(llm[0]["value"]["title"], "The Clip");
+    assert_eq!(llm[0]["value"]["model"], "m");
     assert!(llm
         .iter()
         .all(|f| f["llm_generated"] == true && f["prompt_version"] == "classify@2"));

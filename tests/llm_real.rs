@@ -255,12 +255,12 @@ async fn doubtful_items_are_classified_by_the_real_model() {
         .iter()
         .filter(|f| f["source"] == "llm")
         .collect();
-    let field = |name: &str| {
-        llm.iter()
-            .find(|f| f["field"] == name)
-            .unwrap_or_else(|| panic!("no llm {name}: {c}"))["value"]
-            .clone()
-    };
+    let answer = llm
+        .iter()
+        .find(|f| f["field"] == "classification")
+        .unwrap_or_else(|| panic!("no llm classification: {c}"))["value"]
+        .clone();
+    let field = |name: &str| answer[name].clone();
     assert!(
         ["movie", "episode", "home_video", "extra"].contains(&field("kind").as_str().unwrap()),
         "{c}"

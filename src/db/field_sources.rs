@@ -57,18 +57,21 @@ pub async fn of_source<C: ConnectionTrait>(
         .collect())
 }
 
-/// Makes `values` the whole of `source`'s say on the item: fields it no longer gives are
-/// removed, changed ones rewritten, unchanged rows left as they are (so running a source twice
-/// writes nothing the second time).
+/// Makes `values` the whole of `source`'s say on the item's fields in `scope`: fields of the
+/// scope it no longer gives are removed, changed ones rewritten, unchanged rows left as they
+/// are (so running a source twice writes nothing the second time). The scope keeps two writers
+/// of one source apart: classification and metadata both record what the filename and the
+/// probe say, each about its own fields.
 pub async fn replace_source<C: ConnectionTrait>(
     db: &C,
     item_id: &str,
     source: &str,
+    scope: &[&str],
     values: &[FieldValue],
 ) -> Result<(), CatalogError> {
     let existing = of_source(db, item_id, source).await?;
     for old in &existing {
-        if !values.iter().any(|v| v.field == old.field) {
+        if scope.contains(&old.field.as_str()) && !values.iter().any(|v| v.field == old.field) {
             execute_on(
                 db,
                 "DELETE FROM item_field_sources WHERE item_id = $1 AND field = $2 AND source = $3",

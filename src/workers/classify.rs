@@ -24,6 +24,22 @@ use crate::jobs::{kinds, JobError, NewJob};
 use crate::llm::{prompts, Call, DataKind, Task};
 use crate::naming::{self, ParsedKind, ParsedPath};
 
+/// The fields classification writes for the filename (the metadata step records other
+/// filename and probe facts beside them).
+const IDENTITY_FIELDS: &[&str] = &[
+    "kind",
+    "title",
+    "episode_title",
+    "year",
+    "season",
+    "episode",
+    "episode_end",
+    "extra_type",
+];
+
+/// The field the `classify` LLM answer is stored under.
+const LLM_FIELD: &str = "classification";
+
 /// A classification of one item. Priority above 0 jumps the backlog (a person is waiting).
 pub fn classify_job(item_id: &str, priority: i32) -> NewJob {
     NewJob {
@@ -79,7 +95,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     let mut verdict = heuristic.clone();
     let corrected = corrections::apply(&mut verdict, &user);
 
-    let mut llm_rows = None;
+    let mut llm_row = None;
     if !corrected
         && verdict.identity.kind != ParsedKind::Extra
         && stored(verdict.confidence) < p.classify.llm_threshold
@@ -116,7 +132,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
                             .unwrap_or("nothing usable")
                     ));
                 }
-                llm_rows = Some(llm_values(&value, &basis, &prompt_version));
+                llm_row = Some(llm_value(&value, &basis, &prompt_version));
             }
             LlmOutcome::Unavailable(why) => {
                 verdict.reasons.push(format!("no LLM could help: {why}"));
@@ -150,6 +166,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
         &txn,
         &item.id,
         source::FILENAME,
+        IDENTITY_FIELDS,
         &identity_values(&parsed, source::FILENAME, name_confidence),
     )
     .await?;
@@ -161,9 +178,16 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     } else {
         Vec::new()
     };
-    field_sources::replace_source(&txn, &item.id, source::PROBE, &probe_rows).await?;
-    if let Some(rows) = &llm_rows {
-        field_sources::replace_source(&txn, &item.id, source::LLM, rows).await?;
+    field_sources::replace_source(&txn, &item.id, source::PROBE, &["kind"], &probe_rows).await?;
+    if let Some(row) = &llm_row {
+        field_sources::replace_source(
+            &txn,
+            &item.id,
+            source::LLM,
+            &[LLM_FIELD],
+            std::slice::from_ref(row),
+        )
+        .await?;
     }
     review::set_classification(&txn, &item.id, &outcome).await?;
     txn.commit().await.map_err(CatalogError::from)?;
@@ -236,17 +260,18 @@ async fn ask_llm(p: &Pipeline, item_id: &str, input: &str) -> Result<LlmOutcome,
         format!("{prompt_version}\n{input}").as_bytes(),
     ));
     let earlier = field_sources::of_source(&p.catalog.write, item_id, source::LLM).await?;
-    if !earlier.is_empty() && earlier.iter().all(|v| v.basis.as_deref() == Some(&basis)) {
-        let mut value = serde_json::Map::new();
-        let mut model = String::from("earlier answer");
-        for v in earlier {
-            if v.field == "model" {
-                model = v.value.as_str().unwrap_or_default().to_string();
-            }
-            value.insert(v.field, v.value);
-        }
+    if let Some(row) = earlier
+        .into_iter()
+        .find(|v| v.field == LLM_FIELD && v.basis.as_deref() == Some(&basis))
+    {
+        let model = row
+            .value
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("earlier answer")
+            .to_string();
         return Ok(LlmOutcome::Answer {
-            value: Value::Object(value),
+            value: row.value,
             basis,
             prompt_version,
             model,
@@ -286,22 +311,16 @@ async fn ask_llm(p: &Pipeline, item_id: &str, input: &str) -> Result<LlmOutcome,
     }
 }
 
-/// The LLM's answer as field values (every one `llm_generated`).
-fn llm_values(answer: &Value, basis: &str, prompt_version: &str) -> Vec<FieldValue> {
-    let confidence = answer.get("confidence").and_then(Value::as_f64);
-    let Some(obj) = answer.as_object() else {
-        return Vec::new();
-    };
-    obj.iter()
-        .filter(|(k, _)| k.as_str() != "confidence")
-        .map(|(k, v)| FieldValue {
-            confidence,
-            llm_generated: true,
-            prompt_version: Some(prompt_version.to_string()),
-            basis: Some(basis.to_string()),
-            ..FieldValue::new(k, source::LLM, v.clone())
-        })
-        .collect()
+/// The LLM's whole answer as one `llm_generated` value of the `classification` field (its
+/// own field, so metadata's LLM fills of `title` or `year` never overwrite it).
+fn llm_value(answer: &Value, basis: &str, prompt_version: &str) -> FieldValue {
+    FieldValue {
+        confidence: answer.get("confidence").and_then(Value::as_f64),
+        llm_generated: true,
+        prompt_version: Some(prompt_version.to_string()),
+        basis: Some(basis.to_string()),
+        ..FieldValue::new(LLM_FIELD, source::LLM, answer.clone())
+    }
 }
 
 /// The identity fields of a parsed path as one source's values (`title` is the series for an

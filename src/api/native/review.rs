@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use super::dto::{parse_id, ItemDto};
 use super::ApiKeyAuth;
 use crate::api::{ApiError, AppState};
+use crate::classify::corrections::FIELDS;
 use crate::db::field_sources::{self, source, FieldValue};
 use crate::db::items;
 use crate::db::review::{self, Classification};
@@ -237,7 +238,7 @@ async fn save_user_values(
             ..FieldValue::new(field, source::USER, value)
         });
     }
-    field_sources::replace_source(db, item_id, source::USER, &merged).await?;
+    field_sources::replace_source(db, item_id, source::USER, FIELDS, &merged).await?;
     review::set_review_state(db, item_id, Some(review_state)).await?;
     state.jobs.enqueue(classify_job(item_id, PRIORITY)).await?;
     tracing::info!(item = %item_id, review_state, "classification answered by a person");
@@ -286,7 +287,7 @@ pub async fn accept(
     let fields = field_sources::for_item(&state.catalog.write, &item.id).await?;
     // The winning source's values over the filename's (the probe, say, only gives the kind).
     let mut values: Vec<(&'static str, Value)> = Vec::new();
-    for field in crate::classify::corrections::FIELDS {
+    for field in FIELDS {
         let pick = fields
             .iter()
             .find(|v| v.field == *field && v.source == winner)
@@ -313,7 +314,8 @@ pub async fn accept(
     })))
 }
 
-/// `DELETE /api/v1/review/{id}/correction`: forget the person's answer; Kinora decides again.
+/// `DELETE /api/v1/review/{id}/correction`: forget the person's answer about what the item is
+/// (other fields a person edited stay); Kinora decides again.
 pub async fn remove_correction(
     _auth: ApiKeyAuth,
     state: web::Data<AppState>,
@@ -321,7 +323,7 @@ pub async fn remove_correction(
 ) -> Result<HttpResponse, ApiError> {
     let item = reviewable(&state, &id).await?;
     let db = &state.catalog.write;
-    field_sources::replace_source(db, &item.id, source::USER, &[]).await?;
+    field_sources::replace_source(db, &item.id, source::USER, FIELDS, &[]).await?;
     review::set_review_state(db, &item.id, None).await?;
     state.jobs.enqueue(classify_job(&item.id, PRIORITY)).await?;
     Ok(HttpResponse::Accepted().json(json!({ "id": item.id, "review_state": null })))
