@@ -83,7 +83,8 @@ pub struct NfoDocument {
     pub url_only: bool,
     /// How many root blocks were merged (more than one for a multi-episode file).
     pub blocks: usize,
-    /// Ids whose provider the file does not say (`<uniqueid>` without a usable type).
+    /// Ids that fit no tracked provider: an untyped `<uniqueid>`, an unknown type (`sonarr`),
+    /// an episode's bare numeric `<id>`. Kept, not guessed.
     pub untyped_ids: Vec<String>,
 }
 
