@@ -139,3 +139,156 @@ fn replace_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     }
     Ok(result?)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::metadata::nfo::sign_document;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn kinora_nfo(title: &str) -> String {
+        sign_document(&format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<movie>\n  <title>{title}</title>\n</movie>\n"
+        ))
+    }
+
+    /// Files in `dir` other than the ones named: a leftover temp file shows up here.
+    fn others(dir: &Path, expected: &[&str]) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !expected.contains(&n.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn write_then_unchanged_without_touching_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Movie.nfo");
+        let nfo = kinora_nfo("A");
+        let w = write_sidecar(&path, &nfo, SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::Written);
+        assert_eq!(fs::read_to_string(&path).unwrap(), nfo);
+        let before = fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let again = write_sidecar(&path, &nfo, SidecarPolicy::Write, true).unwrap();
+        assert_eq!(again, WriteOutcome::Unchanged);
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
+        // Kinora's own unedited NFO is replaced when the content changes.
+        let newer = kinora_nfo("B");
+        let w = write_sidecar(&path, &newer, SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::Written);
+        assert_eq!(fs::read_to_string(&path).unwrap(), newer);
+        assert!(others(dir.path(), &["Movie.nfo"]).is_empty());
+    }
+
+    #[test]
+    fn write_if_absent_and_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Movie.nfo");
+        let never = write_sidecar(&path, &kinora_nfo("A"), SidecarPolicy::Never, true).unwrap();
+        assert_eq!(never, WriteOutcome::Skipped);
+        assert!(!path.exists());
+        let first = write_sidecar(&path, &kinora_nfo("A"), SidecarPolicy::WriteIfAbsent, true);
+        assert_eq!(first.unwrap(), WriteOutcome::Written);
+        let second = write_sidecar(&path, &kinora_nfo("B"), SidecarPolicy::WriteIfAbsent, true);
+        assert_eq!(second.unwrap(), WriteOutcome::Skipped);
+        assert_eq!(fs::read_to_string(&path).unwrap(), kinora_nfo("A"));
+    }
+
+    #[test]
+    fn a_foreign_or_hand_edited_nfo_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("Foreign.nfo");
+        let users = "<movie><title>Mine</title></movie>\n";
+        fs::write(&foreign, users).unwrap();
+        let w = write_sidecar(&foreign, &kinora_nfo("A"), SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::SkippedForeign);
+        assert_eq!(fs::read_to_string(&foreign).unwrap(), users);
+
+        let edited = dir.path().join("Edited.nfo");
+        let by_hand = kinora_nfo("A").replace("<title>A</title>", "<title>Fixed</title>");
+        fs::write(&edited, &by_hand).unwrap();
+        let w = write_sidecar(&edited, &kinora_nfo("B"), SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::SkippedForeign);
+        assert_eq!(fs::read_to_string(&edited).unwrap(), by_hand);
+
+        // Not UTF-8: certainly not Kinora's.
+        let binary = dir.path().join("Binary.nfo");
+        fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
+        let w = write_sidecar(&binary, &kinora_nfo("A"), SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::SkippedForeign);
+
+        // A JSON sidecar is Kinora's own file name: replaced when it changes.
+        let json = dir.path().join("Movie.kinora.json");
+        fs::write(&json, "{}\n").unwrap();
+        let w = write_sidecar(&json, "{\"a\": 1}\n", SidecarPolicy::Write, false).unwrap();
+        assert_eq!(w, WriteOutcome::Written);
+    }
+
+    #[test]
+    fn errors_other_than_read_only_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no such folder").join("Movie.nfo");
+        let e = write_sidecar(&missing, "x", SidecarPolicy::Write, true);
+        assert!(matches!(e, Err(SidecarError::Io { .. })), "{e:?}");
+    }
+
+    /// Env var naming the read-only folder when this test binary runs itself as `nobody`.
+    const RO_DIR: &str = "KINORA_TEST_SIDECAR_RO_DIR";
+
+    fn assert_read_only_outcomes(folder: &Path) {
+        let fresh = folder.join("New.nfo");
+        let w = write_sidecar(&fresh, &kinora_nfo("A"), SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::ReadOnly);
+        assert!(!fresh.exists());
+        let ours = folder.join("Ours.nfo");
+        let w = write_sidecar(&ours, &kinora_nfo("B"), SidecarPolicy::Write, true).unwrap();
+        assert_eq!(w, WriteOutcome::ReadOnly);
+        assert_eq!(fs::read_to_string(&ours).unwrap(), kinora_nfo("A"));
+        assert!(others(folder, &["Ours.nfo"]).is_empty());
+    }
+
+    /// Does its work only when started by `a_read_only_folder_is_not_an_error` as `nobody`.
+    #[test]
+    fn read_only_child() {
+        if let Some(folder) = std::env::var_os(RO_DIR) {
+            assert_read_only_outcomes(Path::new(&folder));
+        }
+    }
+
+    #[test]
+    fn a_read_only_folder_is_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("media");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("Ours.nfo"), kinora_nfo("A")).unwrap();
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o555)).unwrap();
+        // Root ignores folder modes, so who runs the test decides how to test it.
+        let root = fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(false);
+        if !root {
+            assert_read_only_outcomes(&folder);
+        } else {
+            // As root, run this test binary's `read_only_child` as `nobody`, who owns the tree
+            // but may not write into the 0555 folder.
+            std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+            std::os::unix::fs::chown(&folder, Some(65534), Some(65534)).unwrap();
+            std::os::unix::fs::chown(folder.join("Ours.nfo"), Some(65534), Some(65534)).unwrap();
+            let out = std::process::Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(std::env::current_exe().unwrap())
+                .args(["sidecar::write::tests::read_only_child", "--exact"])
+                .env(RO_DIR, &folder)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{text}");
+            assert!(text.contains("1 passed"), "{text}");
+        }
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
