@@ -526,3 +526,30 @@ fn tmdb_default_id_when_known() {
         assert_eq!(parse_nfo(&out).unwrap().kind, kind);
     }
 }
+
+#[test]
+fn truncated_and_mangled_fixtures_never_panic() {
+    for name in ALL {
+        let Some(text) = fixture(name) else {
+            return;
+        };
+        let cuts = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .step_by(31)
+            .chain([text.len()]);
+        for cut in cuts {
+            let _ = parse_nfo(&text[..cut]);
+            let _ = parse_nfo(&text[cut..]);
+        }
+        for (from, to) in [
+            ("<", ">"),
+            (">", "<"),
+            ("/", ""),
+            ("&amp;", "&"),
+            ("\"", ""),
+        ] {
+            let _ = parse_nfo(&text.replace(from, to));
+        }
+    }
+}

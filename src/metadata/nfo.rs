@@ -542,7 +542,9 @@ fn read_rating(root: &Element) -> (Option<f64>, Option<i64>) {
             let value = if max == 10.0 { raw } else { raw * 10.0 / max };
             Some(Named {
                 name: r.attr("name").unwrap_or(""),
-                default: r.attr("default") == Some("true"),
+                default: r
+                    .attr("default")
+                    .is_some_and(|d| d.eq_ignore_ascii_case("true")),
                 value,
                 votes: r.text_of("votes").and_then(|v| count(&v)),
             })
@@ -654,7 +656,9 @@ fn read_set(root: &Element) -> Option<String> {
 fn read_people(root: &Element) -> Vec<Person> {
     let mut actors: Vec<Person> = Vec::new();
     for a in root.all("actor") {
-        if a.attr("clear") == Some("true") {
+        if a.attr("clear")
+            .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+        {
             actors.clear();
         }
         let Some(name) = a.text_of("name") else {
@@ -722,7 +726,9 @@ fn read_images(root: &Element, kind: NfoKind) -> Vec<ImageRef> {
     };
     for t in root.all("thumb") {
         // Season art inside tvshow.nfo belongs to the seasons.
-        if t.attr("type") == Some("season") {
+        if t.attr("type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("season"))
+        {
             continue;
         }
         let Some(location) = t.value() else { continue };
