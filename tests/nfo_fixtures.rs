@@ -103,8 +103,12 @@ fn justice_league() {
     assert_eq!((video.width, video.height), (Some(1920), Some(1080)));
     assert_eq!(video.format_3d.as_deref(), Some("HSBS"));
     assert_eq!(doc.streams.as_ref().unwrap().audio.len(), 2);
-    assert_eq!(md.rating, Some(6.4), "the default (imdb) rating");
-    assert_eq!(md.vote_count, Some(335583));
+    assert_eq!(
+        md.rating,
+        Some(6.2),
+        "TMDB's rating, not the default (imdb) one"
+    );
+    assert_eq!(md.vote_count, Some(7788));
     assert_eq!(md.certification.as_deref(), Some("Australia:M"));
     assert_eq!(md.language.as_deref(), Some("en"));
     assert!(md
@@ -173,7 +177,8 @@ fn american_gods() {
         .unwrap();
     assert_eq!(pablo.order, Some(3));
     assert_eq!(md.season_number, None, "a show's <season> is a count");
-    assert_eq!(md.rating, Some(6.8), "the first default rating");
+    assert_eq!(md.rating, Some(6.8), "themoviedb");
+    assert_eq!(md.vote_count, Some(581));
 }
 
 #[test]

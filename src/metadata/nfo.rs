@@ -551,14 +551,13 @@ fn read_rating(root: &Element) -> (Option<f64>, Option<i64>) {
         })
         .filter(|n| n.value.is_finite() && (0.0..=10.0).contains(&n.value))
         .collect();
+    // `Metadata::rating` is TMDB's community rating (what the TMDB provider fills and the
+    // writer labels `themoviedb`), so a TMDB-named rating wins over Kodi's default choice;
+    // without one, the default, else the first.
     let pick = named
         .iter()
-        .find(|n| n.default)
-        .or_else(|| {
-            named
-                .iter()
-                .find(|n| n.name.eq_ignore_ascii_case("themoviedb") || n.name == "tmdb")
-        })
+        .find(|n| n.name.eq_ignore_ascii_case("themoviedb") || n.name.eq_ignore_ascii_case("tmdb"))
+        .or_else(|| named.iter().find(|n| n.default))
         .or(named.first());
     if let Some(n) = pick {
         return (Some(n.value), n.votes);

@@ -87,7 +87,7 @@ fn ids_in_every_dialect() {
 }
 
 #[test]
-fn ratings_pick_the_default_and_normalise_to_ten() {
+fn ratings_prefer_tmdb_then_the_default_and_normalise_to_ten() {
     let doc = parse(
         "<movie><ratings><rating name=\"imdb\"><value>8</value><votes>1,234</votes></rating><rating name=\"rt\" max=\"100\" default=\"true\"><value>76</value></rating></ratings></movie>",
     );
