@@ -17,4 +17,5 @@ pub mod naming;
 pub mod probe;
 pub mod process;
 pub mod scanner;
+pub mod sidecar;
 pub mod workers;

@@ -69,6 +69,13 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::scanner",
         ],
     ),
+    ("metadata", &["crate::api", "actix_web"]),
+    // The NFO reader is pure: text in, metadata out; the caller reads the file.
+    (
+        "metadata/nfo.rs",
+        &["std::fs", "tokio", "sea_orm", "crate::db", "crate::api"],
+    ),
+    ("sidecar", &["crate::api", "actix_web"]),
     ("api", &["sea_orm", "crate::db::entities", "crate::app"]),
 ];
 

@@ -217,6 +217,7 @@ fn lib_config(name: &str, path: &Path, kind: LibraryKind, id: Option<uuid::Uuid>
         kind,
         id,
         watch: WatchMode::Off,
+        sidecars: Default::default(),
     }
 }
 

@@ -254,6 +254,24 @@ pub struct LibraryConfig {
     pub id: Option<uuid::Uuid>,
     #[serde(default)]
     pub watch: WatchMode,
+    /// Whether Kinora writes NFO and JSON sidecars beside this library's media.
+    #[serde(default)]
+    pub sidecars: SidecarPolicy,
+}
+
+/// Sidecar writing for one library. Whatever the policy, an NFO that Kinora did not write (or
+/// that was edited since) is never overwritten. Lives here, not in `sidecar`, because config
+/// imports nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SidecarPolicy {
+    /// Write, and rewrite Kinora's own sidecars when their content changes.
+    #[default]
+    Write,
+    /// Write only where no sidecar exists yet.
+    WriteIfAbsent,
+    /// Never write sidecars (a read-only or shared media folder).
+    Never,
 }
 
 impl Config {

@@ -167,6 +167,7 @@ fn example_config_is_valid_and_documents_every_key() {
         "password =",
         "id =",
         "watch =",
+        "sidecars =",
         "kind =",
         "name =",
         "path =",

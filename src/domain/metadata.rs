@@ -41,6 +41,26 @@ pub struct Metadata {
     pub episode_number: Option<i32>,
     /// An episode's series name, when the source says it.
     pub series_title: Option<String>,
+    /// Last episode of a multi-episode file (`S01E01-E02` → 2); `None` for a single episode.
+    #[serde(default)]
+    pub episode_number_end: Option<i32>,
+    /// The collection (Kodi's "set") a movie belongs to.
+    #[serde(default)]
+    pub collection: Option<CollectionRef>,
+    /// Trailer URLs (`https://www.youtube.com/watch?v=…`).
+    #[serde(default)]
+    pub trailers: Vec<String>,
+    /// A series' airing status as the source writes it (`Ended`, `Continuing`).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A movie collection: TMDB's "collection", Kodi's "set".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CollectionRef {
+    pub name: String,
+    pub tmdb_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,3 +3,4 @@
 pub mod llm_fill;
 pub mod matching;
 pub mod merge;
+pub mod nfo;
