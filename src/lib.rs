@@ -12,6 +12,7 @@ pub mod domain;
 pub mod jobs;
 pub mod llm;
 pub mod media;
+pub mod metadata;
 pub mod naming;
 pub mod probe;
 pub mod process;

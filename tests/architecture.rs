@@ -69,6 +69,8 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::scanner",
         ],
     ),
+    // Providers reach the catalog through `db` repositories (the TMDB cache), never the API.
+    ("metadata", &["crate::api", "actix_web"]),
     ("api", &["sea_orm", "crate::db::entities", "crate::app"]),
 ];
 
