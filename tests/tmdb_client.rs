@@ -329,6 +329,23 @@ async fn cache_behaviour(catalog: Catalog) {
             .to_string()
     ));
     assert!(keys.iter().all(|k| !k.contains(KEY)), "{keys:?}");
+
+    // A stored answer that no longer reads as the type (say, after an upgrade) is fetched anew.
+    let now = kinora::db::now_ms();
+    kinora::db::tmdb_cache::put(
+        &catalog,
+        "movie/550?append_to_response=credits%2Cexternal_ids%2Crelease_dates&language=en-US",
+        &kinora::db::tmdb_cache::CachedResponse {
+            status: 200,
+            body: "[1, 2]".into(),
+            fetched_at: now,
+            expires_at: now + 3_600_000,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(tmdb.movie(550).await.unwrap(), first);
+    assert_eq!(fake.count("/3/movie/550"), 4);
 }
 
 #[tokio::test]

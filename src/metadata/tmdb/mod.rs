@@ -203,9 +203,9 @@ impl Tmdb {
                 image_base_url: config.image_base_url.clone(),
                 language: config.language.clone(),
                 country: config.certification_country(),
-                ttl: Duration::from_secs(config.cache_ttl_hours.max(1) * 3600),
+                ttl: Duration::from_secs(config.cache_ttl_hours.max(1).saturating_mul(3600)),
                 timeout,
-                permits: Semaphore::new(config.max_concurrent.max(1)),
+                permits: Semaphore::new(config.max_concurrent.clamp(1, Semaphore::MAX_PERMITS)),
                 paused_until: Mutex::new(None),
                 in_flight: KeyLocks::default(),
             }),
@@ -338,13 +338,13 @@ impl Tmdb {
         let key = cache_key(path, &query);
         let what = format!("/3/{path}");
 
-        if let Some(hit) = self.cached(&key).await? {
-            return decode_cached(&what, hit);
+        if let Some(answer) = self.cached_answer(&key, &what).await? {
+            return answer;
         }
         // One request per key at a time: whoever waited here finds the first one's answer.
         let _one_at_a_time = self.inner.in_flight.lock(&key).await;
-        if let Some(hit) = self.cached(&key).await? {
-            return decode_cached(&what, hit);
+        if let Some(answer) = self.cached_answer(&key, &what).await? {
+            return answer;
         }
 
         let (status, body) = self.fetch(auth, path, &query, &what).await?;
@@ -369,10 +369,22 @@ impl Tmdb {
         }
     }
 
-    async fn cached(&self, key: &str) -> Result<Option<CachedResponse>, TmdbError> {
+    /// The cached answer, if a fresh one is stored. A stored body that no longer decodes (a
+    /// type changed since it was written) counts as absent, so it is fetched anew.
+    async fn cached_answer<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        what: &str,
+    ) -> Result<Option<Result<T, TmdbError>>, TmdbError> {
         let hit = tmdb_cache::get_fresh(&self.inner.catalog, key, crate::db::now_ms()).await?;
-        // Only 200 and 404 are written; anything else is treated as absent.
-        Ok(hit.filter(|h| h.status == 200 || h.status == 404))
+        Ok(match hit {
+            Some(h) if h.status == 404 => Some(Err(TmdbError::NotFound {
+                what: what.to_string(),
+            })),
+            Some(h) if h.status == 200 => decode(what, &h.body).ok().map(Ok),
+            // Only 200 and 404 are written; anything else is treated as absent.
+            _ => None,
+        })
     }
 
     async fn store(
@@ -537,15 +549,6 @@ fn cache_key(path: &str, sorted_query: &[(&str, String)]) -> String {
     };
     url.query_pairs_mut().extend_pairs(sorted_query.iter());
     format!("{path}?{}", url.query().unwrap_or(""))
-}
-
-fn decode_cached<T: DeserializeOwned>(what: &str, hit: CachedResponse) -> Result<T, TmdbError> {
-    if hit.status == 404 {
-        return Err(TmdbError::NotFound {
-            what: what.to_string(),
-        });
-    }
-    decode(what, &hit.body)
 }
 
 fn decode<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, TmdbError> {
