@@ -69,6 +69,7 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::scanner",
         ],
     ),
+    // Providers reach the catalog through `db` repositories (the TMDB cache), never the API.
     ("metadata", &["crate::api", "actix_web"]),
     // The NFO reader is pure: text in, metadata out; the caller reads the file.
     (

@@ -12,6 +12,7 @@ mod m0005_user_configuration;
 mod m0006_llm_ledger;
 mod m0007_item_image_blurhash;
 mod m0008_classification;
+mod m0009_tmdb_cache;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_llm_ledger::Migration),
             Box::new(m0007_item_image_blurhash::Migration),
             Box::new(m0008_classification::Migration),
+            Box::new(m0009_tmdb_cache::Migration),
         ]
     }
 }

@@ -17,6 +17,12 @@ const TEXT_KEYS: &[&str] = &[
     "admin.user",
     "admin.password",
     "web.jellyfin_web_dir",
+    // A key or token of digits (and an `e`) would otherwise turn into a number.
+    "tmdb.api_key",
+    "tmdb.read_token",
+    "tmdb.base_url",
+    "tmdb.image_base_url",
+    "tmdb.language",
 ];
 
 /// Maps one environment variable name to a dotted config key, or `None` when it is not ours.

@@ -4,6 +4,7 @@
 
 mod env;
 mod llm;
+mod tmdb;
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ pub use env::apply_env_overrides;
 pub use llm::{
     url_is_local, LlmConfig, LlmProviderConfig, LlmTasksConfig, PrivacyConfig, ProviderKind,
 };
+pub use tmdb::{Secret, TmdbConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -44,6 +46,7 @@ pub struct Config {
     pub classify: ClassifyConfig,
     pub privacy: PrivacyConfig,
     pub llm: LlmConfig,
+    pub tmdb: TmdbConfig,
     pub libraries: Vec<LibraryConfig>,
 }
 
@@ -61,6 +64,7 @@ impl Default for Config {
             classify: ClassifyConfig::default(),
             privacy: PrivacyConfig::default(),
             llm: LlmConfig::default(),
+            tmdb: TmdbConfig::default(),
             libraries: Vec::new(),
         }
     }
@@ -361,6 +365,7 @@ impl Config {
             }
         }
         self.llm.validate()?;
+        self.tmdb.validate()?;
         let mut names = std::collections::HashSet::new();
         for (i, lib) in self.libraries.iter().enumerate() {
             if lib.name.trim().is_empty() {
@@ -404,6 +409,13 @@ impl Config {
         for p in &mut masked.llm.providers {
             p.base_url = mask_url_password(&p.base_url);
         }
+        for secret in [&mut masked.tmdb.api_key, &mut masked.tmdb.read_token] {
+            if secret.is_some() {
+                *secret = Some(Secret::new("********"));
+            }
+        }
+        masked.tmdb.base_url = mask_url_password(&masked.tmdb.base_url);
+        masked.tmdb.image_base_url = mask_url_password(&masked.tmdb.image_base_url);
         toml::to_string_pretty(&masked).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 

@@ -374,3 +374,72 @@ fn llm_providers_from_the_environment_as_docker_compose_sets_them() {
     assert_eq!(c.llm.route("classify"), ["ollama"]);
     assert!(c.privacy.local_only);
 }
+
+#[test]
+fn tmdb_defaults_env_overrides_and_validation() {
+    let c = Config::from_parts("", "t", &[]).unwrap();
+    assert!(!c.tmdb.is_configured());
+    assert_eq!(c.tmdb.base_url, "https://api.themoviedb.org");
+    assert_eq!(c.tmdb.image_base_url, "https://image.tmdb.org/t/p/");
+    assert_eq!(c.tmdb.language, "en-US");
+    assert_eq!(c.tmdb.cache_ttl_hours, 168);
+    assert_eq!(c.tmdb.max_concurrent, 4);
+    assert_eq!(c.tmdb.certification_country(), "US");
+
+    // A key of digits stays text; an empty override counts as "not configured".
+    let c = Config::from_parts(
+        "",
+        "t",
+        &env(&[
+            ("KINORA_TMDB__API_KEY", "12345678901234567890123456789012"),
+            ("KINORA_TMDB__LANGUAGE", "de-DE"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.tmdb.api_key.as_ref().unwrap().expose(),
+        "12345678901234567890123456789012"
+    );
+    assert!(c.tmdb.is_configured());
+    assert_eq!(c.tmdb.certification_country(), "DE");
+    let c = Config::from_parts("", "t", &env(&[("KINORA_TMDB__READ_TOKEN", "")])).unwrap();
+    assert!(!c.tmdb.is_configured());
+
+    for (toml, key) in [
+        ("[tmdb]\nbase_url='ftp://x'\n", "tmdb.base_url"),
+        (
+            "[tmdb]\nimage_base_url='image.tmdb.org'\n",
+            "tmdb.image_base_url",
+        ),
+        ("[tmdb]\nlanguage='english'\n", "tmdb.language"),
+        ("[tmdb]\ncache_ttl_hours=0\n", "tmdb.cache_ttl_hours"),
+        ("[tmdb]\nmax_concurrent=0\n", "tmdb.max_concurrent"),
+        ("[tmdb]\ntimeout_secs=0\n", "tmdb.timeout_secs"),
+        ("[tmdb]\napi_key='abc def-secret'\n", "tmdb.api_key"),
+    ] {
+        let err = Config::from_parts(toml, "t", &[]).unwrap_err().to_string();
+        assert!(err.contains(key), "{toml}: {err}");
+        assert!(!err.contains("def-secret"), "{err}");
+    }
+    let err = Config::from_parts("[tmdb]\nkey='x'\n", "t", &[]).unwrap_err();
+    assert!(err.to_string().contains("key"), "{err}");
+}
+
+#[test]
+fn tmdb_credentials_are_masked_and_never_in_debug_output() {
+    let c = Config::from_parts(
+        "[tmdb]\napi_key='tmdb-key-secret'\nread_token='tmdb-token-secret'\n",
+        "t",
+        &[],
+    )
+    .unwrap();
+    let out = c.to_masked_toml();
+    assert!(!out.contains("tmdb-key-secret"), "{out}");
+    assert!(!out.contains("tmdb-token-secret"), "{out}");
+    assert!(out.contains("api_key = \"********\""), "{out}");
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("tmdb-key-secret"), "{debug}");
+    assert!(!debug.contains("tmdb-token-secret"), "{debug}");
+    // The masked output is itself a valid config (masking does not break it).
+    Config::from_parts(&out, "masked", &[]).unwrap();
+}

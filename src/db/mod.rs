@@ -12,6 +12,7 @@ pub mod llm_ledger;
 pub mod media_files;
 pub mod review;
 pub mod sessions;
+pub mod tmdb_cache;
 pub mod user_admin;
 pub mod user_data;
 pub mod users;

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake_http;
+pub mod fake_tmdb;
 pub mod media;
 
 use std::path::{Path, PathBuf};

@@ -10,5 +10,6 @@ pub mod library;
 pub mod media_file;
 pub mod media_stream;
 pub mod server_meta;
+pub mod tmdb_cache;
 pub mod user;
 pub mod user_item_data;
