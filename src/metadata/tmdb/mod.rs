@@ -353,12 +353,12 @@ impl Tmdb {
             200..=299 => {
                 // Decoded before it is stored: an unreadable answer is not kept for a week.
                 let value = decode::<T>(&what, &body)?;
-                self.store(&key, 200, body, now, self.inner.ttl).await?;
+                self.store(&key, 200, body, now, self.inner.ttl).await;
                 Ok(value)
             }
             404 => {
                 self.store(&key, 404, body, now, self.inner.ttl.min(NOT_FOUND_TTL))
-                    .await?;
+                    .await;
                 Err(TmdbError::NotFound { what })
             }
             _ => Err(TmdbError::Http {
@@ -387,14 +387,9 @@ impl Tmdb {
         })
     }
 
-    async fn store(
-        &self,
-        key: &str,
-        status: u16,
-        body: String,
-        now: i64,
-        ttl: Duration,
-    ) -> Result<(), TmdbError> {
+    /// Keeps an answer. A failed write is logged, not returned: the answer in hand is good,
+    /// and failing the caller would only make it ask TMDB again.
+    async fn store(&self, key: &str, status: u16, body: String, now: i64, ttl: Duration) {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let response = CachedResponse {
             status,
@@ -402,8 +397,9 @@ impl Tmdb {
             fetched_at: now,
             expires_at: now.saturating_add(ttl_ms),
         };
-        tmdb_cache::put(&self.inner.catalog, key, &response).await?;
-        Ok(())
+        if let Err(e) = tmdb_cache::put(&self.inner.catalog, key, &response).await {
+            tracing::warn!(key, error = %e, "tmdb: cannot cache the answer");
+        }
     }
 
     /// Sends the request (within the concurrency limit), waiting out 429s. Returns the final
