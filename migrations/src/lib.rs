@@ -12,6 +12,7 @@ mod m0005_user_configuration;
 mod m0006_llm_ledger;
 mod m0007_item_image_blurhash;
 mod m0008_classification;
+mod m0010_item_metadata;
 
 pub struct Migrator;
 
@@ -27,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_llm_ledger::Migration),
             Box::new(m0007_item_image_blurhash::Migration),
             Box::new(m0008_classification::Migration),
+            // m0009 is added on another branch; it must be listed here, before m0010.
+            Box::new(m0010_item_metadata::Migration),
         ]
     }
 }
