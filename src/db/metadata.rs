@@ -8,7 +8,7 @@
 //! Fields the scanner and probe already know (name, year, runtime) are only overwritten with a
 //! value, and the runtime only when no file of the item has a probed duration.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -368,61 +368,88 @@ pub struct Facets {
     pub years: Vec<i32>,
 }
 
-/// The [`Facets`] of a browse query's items (its paging and order are ignored). Reads
-/// `SELECT DISTINCT` per column, so a catalog of 50,000 movies returns as many rows as it has
-/// distinct genre combinations, not one per movie; the JSON lists are split in Rust, which
-/// works the same on both backends.
+/// The [`Facets`] of a browse query's items (its paging and order are ignored).
 pub async fn facets(c: &Catalog, q: &BrowseQuery) -> Result<Facets, CatalogError> {
     let (where_sql, values) = super::items::browse_where(q);
-    let backend = c.read.get_database_backend();
-    let distinct = |column: &'static str| {
-        let sql = format!(
-            "SELECT DISTINCT i.{column} AS v FROM items i WHERE {where_sql} AND i.{column} IS NOT NULL"
-        );
-        let values = values.clone();
-        async move {
-            c.read
-                .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
-                .await
-        }
-    };
-    let names =
-        |rows: Vec<sea_orm::QueryResult>, json: bool| -> Result<Vec<String>, CatalogError> {
-            let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
-            let mut lowers: HashSet<String> = HashSet::new();
-            for row in rows {
-                let raw: String = row.try_get("", "v")?;
-                let list = if json {
-                    json_list(Some(&raw))
-                } else {
-                    vec![raw]
-                };
-                for name in list {
-                    let name = name.trim().to_string();
-                    if name.is_empty() {
-                        continue;
-                    }
-                    let lower = name.to_lowercase();
-                    if !lowers.insert(lower.clone()) {
-                        continue;
-                    }
-                    seen.insert((crate::naming::sort_key(&name), lower), name);
-                }
-            }
-            Ok(seen.into_values().collect())
-        };
     let mut years: Vec<i32> = Vec::new();
-    for row in distinct("year").await? {
+    for row in distinct_rows(c, &where_sql, &values, "year").await? {
         years.push(row.try_get("", "v")?);
     }
     years.sort_unstable();
     Ok(Facets {
-        genres: names(distinct("genres").await?, true)?,
-        studios: names(distinct("studios").await?, true)?,
-        tags: names(distinct("tags").await?, true)?,
-        official_ratings: names(distinct("certification").await?, false)?,
+        genres: distinct_names(c, &where_sql, &values, "genres", true).await?,
+        studios: distinct_names(c, &where_sql, &values, "studios", true).await?,
+        tags: distinct_names(c, &where_sql, &values, "tags", true).await?,
+        official_ratings: distinct_names(c, &where_sql, &values, "certification", false).await?,
         years,
     })
+}
+
+/// Only the genres of [`facets`] (`/Genres`, and resolving `GenreIds=` to names).
+pub async fn genres_of(c: &Catalog, q: &BrowseQuery) -> Result<Vec<String>, CatalogError> {
+    let (where_sql, values) = super::items::browse_where(q);
+    distinct_names(c, &where_sql, &values, "genres", true).await
+}
+
+/// Only the studios of [`facets`] (`/Studios`).
+pub async fn studios_of(c: &Catalog, q: &BrowseQuery) -> Result<Vec<String>, CatalogError> {
+    let (where_sql, values) = super::items::browse_where(q);
+    distinct_names(c, &where_sql, &values, "studios", true).await
+}
+
+/// `SELECT DISTINCT` of one column: a catalog of 50,000 movies returns as many rows as it has
+/// distinct genre combinations, not one per movie.
+async fn distinct_rows(
+    c: &Catalog,
+    where_sql: &str,
+    values: &[sea_orm::Value],
+    column: &'static str,
+) -> Result<Vec<sea_orm::QueryResult>, CatalogError> {
+    let sql = format!(
+        "SELECT DISTINCT i.{column} AS v FROM items i WHERE {where_sql} AND i.{column} IS NOT NULL"
+    );
+    Ok(c.read
+        .query_all_raw(Statement::from_sql_and_values(
+            c.read.get_database_backend(),
+            &sql,
+            values.to_vec(),
+        ))
+        .await?)
+}
+
+/// Distinct names of a text column, or of the elements of a JSON list column (split in Rust,
+/// which works the same on both backends), sorted by sort key, deduplicated ignoring case.
+async fn distinct_names(
+    c: &Catalog,
+    where_sql: &str,
+    values: &[sea_orm::Value],
+    column: &'static str,
+    json: bool,
+) -> Result<Vec<String>, CatalogError> {
+    let mut all: Vec<(String, String)> = Vec::new();
+    for row in distinct_rows(c, where_sql, values, column).await? {
+        let raw: String = row.try_get("", "v")?;
+        let list = if json {
+            json_list(Some(&raw))
+        } else {
+            vec![raw]
+        };
+        for name in list {
+            let name = name.trim();
+            if !name.is_empty() {
+                all.push((crate::naming::sort_key(name), name.to_string()));
+            }
+        }
+    }
+    // Rows come in no particular order: sorting first makes the spelling that stays the same
+    // on every backend and every run (byte order: `Sci-Fi` before `sci-fi`).
+    all.sort();
+    let mut lowers: HashSet<String> = HashSet::new();
+    Ok(all
+        .into_iter()
+        .filter(|(_, name)| lowers.insert(name.to_lowercase()))
+        .map(|(_, name)| name)
+        .collect())
 }
 
 /// The `LIKE` pattern that finds `name` as a whole element of a JSON text array column (the
