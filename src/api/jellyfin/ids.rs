@@ -52,6 +52,7 @@ pub fn name_id(kind: NameKind, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
