@@ -13,6 +13,7 @@ mod m0006_llm_ledger;
 mod m0007_item_image_blurhash;
 mod m0008_classification;
 mod m0009_tmdb_cache;
+mod m0010_item_metadata;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_item_image_blurhash::Migration),
             Box::new(m0008_classification::Migration),
             Box::new(m0009_tmdb_cache::Migration),
+            Box::new(m0010_item_metadata::Migration),
         ]
     }
 }

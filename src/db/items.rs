@@ -65,6 +65,23 @@ pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Mo
         classify_source: Set(None),
         review_state: Set(None),
         review_reason: Set(None),
+        sort_title: Set(None),
+        tagline: Set(None),
+        genres: Set(None),
+        studios: Set(None),
+        tags: Set(None),
+        language: Set(None),
+        certification: Set(None),
+        community_rating: Set(None),
+        vote_count: Set(None),
+        tmdb_id: Set(None),
+        imdb_id: Set(None),
+        tvdb_id: Set(None),
+        metadata_source: Set(None),
+        backdrop_path: Set(None),
+        backdrop_tag: Set(None),
+        logo_path: Set(None),
+        logo_tag: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -203,6 +220,25 @@ pub fn to_domain(m: item::Model) -> Item {
         missing: m.missing,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        sort_title: m.sort_title,
+        tagline: m.tagline,
+        genres: super::metadata::json_list(m.genres.as_deref()),
+        studios: super::metadata::json_list(m.studios.as_deref()),
+        tags: super::metadata::json_list(m.tags.as_deref()),
+        language: m.language,
+        certification: m.certification,
+        community_rating: m.community_rating,
+        vote_count: m.vote_count,
+        provider_ids: crate::domain::metadata::ProviderIds {
+            tmdb: m.tmdb_id,
+            imdb: m.imdb_id,
+            tvdb: m.tvdb_id,
+        },
+        metadata_source: m.metadata_source,
+        backdrop_path: m.backdrop_path.map(Into::into),
+        backdrop_tag: m.backdrop_tag,
+        logo_path: m.logo_path.map(Into::into),
+        logo_tag: m.logo_tag,
     }
 }
 
@@ -458,6 +494,11 @@ pub struct BrowseQuery {
     pub ids: Vec<String>,
     pub search: Option<String>,
     pub years: Vec<i32>,
+    /// Items having any of these genres (exact names as stored; SQLite also matches them
+    /// ignoring ASCII case).
+    pub genres: Vec<String>,
+    /// Items with any of these certifications (`OfficialRating`), exactly.
+    pub official_ratings: Vec<String>,
     pub is_played: Option<bool>,
     pub is_favorite: Option<bool>,
     pub is_resumable: bool,
@@ -567,6 +608,25 @@ fn browse_filter(q: &BrowseQuery) -> BrowseFilter {
             .collect();
         clauses.push(format!("i.year IN ({})", list.join(", ")));
     }
+    if !q.genres.is_empty() {
+        let list: Vec<String> = q
+            .genres
+            .iter()
+            .map(|g| {
+                let p = bind(super::metadata::json_element_pattern(g).into(), &mut values);
+                format!("i.genres LIKE {p} ESCAPE '\\'")
+            })
+            .collect();
+        clauses.push(format!("({})", list.join(" OR ")));
+    }
+    if !q.official_ratings.is_empty() {
+        let list: Vec<String> = q
+            .official_ratings
+            .iter()
+            .map(|r| bind(r.clone().into(), &mut values))
+            .collect();
+        clauses.push(format!("i.certification IN ({})", list.join(", ")));
+    }
     let per_user = q.is_played.is_some() || q.is_favorite.is_some() || q.is_resumable;
     if let Some(played) = q.is_played {
         let cond = format!("EXISTS (SELECT 1 FROM user_item_data d WHERE d.item_id = i.id AND d.user_id = {user} AND d.played = TRUE)");
@@ -584,6 +644,13 @@ fn browse_filter(q: &BrowseQuery) -> BrowseFilter {
         values,
         per_user,
     }
+}
+
+/// The WHERE clause of a browse query over `items i` and its bound values (`$1`, the user, is
+/// always bound): what [`super::metadata::facets`] reads distinct values from.
+pub(super) fn browse_where(q: &BrowseQuery) -> (String, Vec<sea_orm::Value>) {
+    let f = browse_filter(q);
+    (f.where_sql, f.values)
 }
 
 /// ORDER BY terms of a browse query, always ending in `i.sort_name ASC, i.id ASC` (a total
@@ -692,9 +759,10 @@ fn page_start_of(item: &item::Model) -> PageStart {
 pub async fn browse(c: &Catalog, q: &BrowseQuery) -> Result<(Vec<Item>, u64), CatalogError> {
     use sea_orm::Statement;
     let mut f = browse_filter(q);
-    // Nothing is remembered for filters on the user's own data (their changes do not move the
-    // generation) or on explicit ids (cheap to count).
-    let generation = if f.per_user || !q.ids.is_empty() {
+    // Nothing is remembered for filters on the user's own data or on metadata (their changes
+    // do not move the generation, see m0004) or on explicit ids (cheap to count).
+    let on_metadata = !q.genres.is_empty() || !q.official_ratings.is_empty();
+    let generation = if f.per_user || on_metadata || !q.ids.is_empty() {
         None
     } else {
         super::listing_cache::generation(&c.read).await?

@@ -10,6 +10,7 @@ pub mod libraries;
 pub mod listing_cache;
 pub mod llm_ledger;
 pub mod media_files;
+pub mod metadata;
 pub mod review;
 pub mod sessions;
 pub mod tmdb_cache;

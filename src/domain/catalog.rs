@@ -81,6 +81,27 @@ pub struct Item {
     pub missing: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Winning metadata (TMDB, NFO, a person's edits, the LLM): absent or empty until
+    /// enrichment ran.
+    pub sort_title: Option<String>,
+    pub tagline: Option<String>,
+    pub genres: Vec<String>,
+    pub studios: Vec<String>,
+    pub tags: Vec<String>,
+    /// Original language, ISO 639-1.
+    pub language: Option<String>,
+    /// Age rating as the country writes it (`PG-13`); Jellyfin's `OfficialRating`.
+    pub certification: Option<String>,
+    /// 0–10.
+    pub community_rating: Option<f64>,
+    pub vote_count: Option<i64>,
+    pub provider_ids: super::metadata::ProviderIds,
+    /// The source that gave most of the winning fields (`tmdb`, `nfo`, `llm`, `user`…).
+    pub metadata_source: Option<String>,
+    pub backdrop_path: Option<PathBuf>,
+    pub backdrop_tag: Option<String>,
+    pub logo_path: Option<PathBuf>,
+    pub logo_tag: Option<String>,
 }
 
 /// One file on disk belonging to an item.

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 use super::auth::JfAuth;
-use super::dto::{base_item, BaseItemDto, QueryResult};
-use super::ids::from_wire;
+use super::dto::{base_item, person_dto, BaseItemDto, QueryResult};
+use super::ids::{from_wire, name_id, NameKind};
 use super::loader::{context, listed_item};
 use super::query::JfQuery;
 use super::respond::{json, JfError};
@@ -127,6 +127,35 @@ async fn attach_sources(
     Ok(())
 }
 
+/// Whether the request's `Fields` names `field`.
+fn asks_for(req: &HttpRequest, field: &str) -> bool {
+    JfQuery::parse(req.query_string())
+        .list("Fields")
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(field))
+}
+
+/// Puts cast and crew on a page of DTOs: one query for the whole page.
+async fn attach_people(
+    state: &AppState,
+    page: &[Item],
+    dtos: &mut [BaseItemDto],
+) -> Result<(), JfError> {
+    let ids: Vec<String> = page.iter().map(|i| i.id.clone()).collect();
+    let mut people = crate::db::metadata::people_of(&state.catalog, &ids).await?;
+    for (item, dto) in page.iter().zip(dtos.iter_mut()) {
+        dto.people = Some(
+            people
+                .remove(&item.id)
+                .unwrap_or_default()
+                .iter()
+                .map(person_dto)
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
 /// One page of a browse query as Jellyfin's `{Items, TotalRecordCount, StartIndex}`.
 async fn browse_response(
     req: &HttpRequest,
@@ -147,6 +176,9 @@ async fn browse_response(
         for (item, dto) in page.iter().zip(dtos.iter_mut()) {
             attach_sources(state, item, dto).await?;
         }
+    }
+    if asks_for(req, "People") {
+        attach_people(state, &page, &mut dtos).await?;
     }
     Ok(json(
         req,
@@ -204,6 +236,8 @@ fn browse_query(state: &AppState, auth: &JfAuth, q: &JfQuery) -> Result<BrowseQu
             .iter()
             .filter_map(|y| y.parse().ok())
             .collect(),
+        genres: q.pipe_list("Genres"),
+        official_ratings: q.pipe_list("OfficialRatings"),
         is_played: q.bool("IsPlayed"),
         is_favorite: q.bool("IsFavorite"),
         sort: sort_fields(q),
@@ -262,7 +296,8 @@ pub async fn get_items(
     {
         return get_user_views(req, auth, state).await;
     }
-    let bq = browse_query(&state, &auth, &q)?;
+    let mut bq = browse_query(&state, &auth, &q)?;
+    resolve_genre_ids(&state, &q, &mut bq).await?;
     browse_response(
         &req,
         &state,
@@ -271,6 +306,33 @@ pub async fn get_items(
         q.bool("EnableUserData").unwrap_or(true),
     )
     .await
+}
+
+/// `GenreIds=` names genres by their name-derived ids: they are matched against the catalog's
+/// genres. Ids that match none select nothing, as in Jellyfin.
+async fn resolve_genre_ids(
+    state: &AppState,
+    q: &JfQuery,
+    bq: &mut BrowseQuery,
+) -> Result<(), JfError> {
+    let wanted: Vec<String> = q
+        .list("GenreIds")
+        .iter()
+        .map(|id| id.replace('-', "").to_ascii_lowercase())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let all = crate::db::metadata::genres_of(&state.catalog, &BrowseQuery::default()).await?;
+    let before = bq.genres.len();
+    bq.genres.extend(
+        all.into_iter()
+            .filter(|g| wanted.contains(&name_id(NameKind::Genre, g))),
+    );
+    if bq.genres.len() == before {
+        bq.ids = vec!["-".into()];
+    }
+    Ok(())
 }
 
 pub async fn get_items_legacy(
@@ -306,8 +368,15 @@ pub async fn get_item(
         .await?
         .into_iter()
         .next();
-    // Details carry the item's versions and streams (contract §5: emitted on single-item GETs).
+    // Details carry the item's versions and streams (contract §5: emitted on single-item GETs),
+    // and its people (Jellyfin's detail routes fill every field).
     if let Some(dto) = dto.as_mut() {
+        attach_people(
+            &state,
+            std::slice::from_ref(&item),
+            std::slice::from_mut(dto),
+        )
+        .await?;
         attach_sources(&state, &item, dto).await?;
         if item.kind.is_playable() {
             // No chapter extraction yet: an empty list, which clients read as "no chapters".
@@ -651,11 +720,129 @@ pub async fn empty_list(req: HttpRequest, _auth: JfAuth) -> HttpResponse {
     json(&req, &Vec::<Value>::new())
 }
 
-pub async fn get_query_filters(req: HttpRequest, _auth: JfAuth) -> HttpResponse {
-    json(
+/// The items `/Items/Filters`, `/Items/Filters2`, `/Genres` and `/Studios` describe: below
+/// `ParentId` (recursively; a library view means its library), of `IncludeItemTypes`.
+fn facet_query(state: &AppState, auth: &JfAuth, q: &JfQuery) -> Result<BrowseQuery, JfError> {
+    let (include, asked) = kinds(q, "IncludeItemTypes");
+    let (exclude, _) = kinds(q, "ExcludeItemTypes");
+    let mut bq = BrowseQuery {
+        user_id: auth.user_id().to_string(),
+        recursive: true,
+        kinds: include,
+        exclude_kinds: exclude,
+        is_favorite: q.bool("IsFavorite"),
+        ..BrowseQuery::default()
+    };
+    if asked && bq.kinds.is_empty() {
+        bq.ids = vec!["-".into()];
+    }
+    if let Some(parent) = q.get("ParentId") {
+        let parent = from_wire(parent).ok_or(JfError::NotFound)?;
+        if parent.replace('-', "") != root_id(state) {
+            match state
+                .scanner
+                .libraries()
+                .iter()
+                .find(|l| l.root_item_id == parent)
+            {
+                Some(lib) => bq.library_ids = vec![lib.id.clone()],
+                None => bq.parent_id = Some(parent),
+            }
+        }
+    }
+    Ok(bq)
+}
+
+/// `/Items/Filters` (Jellyfin's `QueryFiltersLegacy`): the genres, tags, official ratings and
+/// years of the items in scope.
+pub async fn get_query_filters(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    let q = JfQuery::parse(req.query_string());
+    let f = crate::db::metadata::facets(&state.catalog, &facet_query(&state, &auth, &q)?).await?;
+    Ok(json(
         &req,
-        &serde_json::json!({"Genres": [], "Tags": [], "OfficialRatings": [], "Years": []}),
-    )
+        &serde_json::json!({
+            "Genres": f.genres, "Tags": f.tags, "OfficialRatings": f.official_ratings, "Years": f.years,
+        }),
+    ))
+}
+
+/// `/Genres` and `/Studios`: name-derived items (Jellyfin's `Genre`/`Studio` kinds) of the
+/// items in scope, paged, optionally filtered by `SearchTerm`/`NameStartsWith`.
+async fn names_response(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: &JfAuth,
+    kind: NameKind,
+) -> Result<HttpResponse, JfError> {
+    let q = JfQuery::parse(req.query_string());
+    let scope = facet_query(state, auth, &q)?;
+    let names = match kind {
+        NameKind::Studio => crate::db::metadata::studios_of(&state.catalog, &scope).await?,
+        _ => crate::db::metadata::genres_of(&state.catalog, &scope).await?,
+    };
+    let search = q.get("SearchTerm").map(str::to_lowercase);
+    let starts = q.get("NameStartsWith").map(str::to_lowercase);
+    let matching: Vec<String> = names
+        .into_iter()
+        .filter(|n| {
+            let lower = n.to_lowercase();
+            search.as_ref().is_none_or(|s| lower.contains(s.as_str()))
+                && starts
+                    .as_ref()
+                    .is_none_or(|s| lower.starts_with(s.as_str()))
+        })
+        .collect();
+    let total = matching.len() as u64;
+    let offset = q.i64("StartIndex").unwrap_or(0).max(0) as u64;
+    let limit = q
+        .i64("Limit")
+        .map(|l| l.max(0) as usize)
+        .unwrap_or(usize::MAX);
+    let type_name = match kind {
+        NameKind::Studio => "Studio",
+        _ => "Genre",
+    };
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(offset as usize)
+        .take(limit)
+        .map(|name| {
+            serde_json::json!({
+                "Name": name, "ServerId": state.server_id.as_str(), "Id": name_id(kind, name),
+                "ChannelId": null, "Type": type_name, "IsFolder": true, "MediaType": "Unknown",
+                "LocationType": "FileSystem", "ImageTags": {}, "BackdropImageTags": [],
+                "ImageBlurHashes": {},
+            })
+        })
+        .collect();
+    Ok(json(
+        req,
+        &QueryResult {
+            items,
+            total_record_count: total,
+            start_index: offset,
+        },
+    ))
+}
+
+pub async fn get_genres(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    names_response(&req, &state, &auth, NameKind::Genre).await
+}
+
+pub async fn get_studios(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    names_response(&req, &state, &auth, NameKind::Studio).await
 }
 
 pub async fn get_item_counts(
@@ -715,8 +902,21 @@ fn to_value<T: serde::Serialize>(dto: &T) -> Value {
     serde_json::to_value(dto).unwrap_or(Value::Null)
 }
 
-/// `/Items/Filters2`: the newer `QueryFilters` shape (genres as name/id pairs, tags); empty
-/// until metadata brings genres.
-pub async fn get_query_filters2(req: HttpRequest, _auth: JfAuth) -> HttpResponse {
-    json(&req, &serde_json::json!({"Genres": [], "Tags": []}))
+/// `/Items/Filters2`: the newer `QueryFilters` shape (genres as name/id pairs, tags).
+pub async fn get_query_filters2(
+    req: HttpRequest,
+    auth: JfAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, JfError> {
+    let q = JfQuery::parse(req.query_string());
+    let f = crate::db::metadata::facets(&state.catalog, &facet_query(&state, &auth, &q)?).await?;
+    let genres: Vec<_> = f
+        .genres
+        .iter()
+        .map(|g| super::dto::name_id_dto(NameKind::Genre, g))
+        .collect();
+    Ok(json(
+        &req,
+        &serde_json::json!({"Genres": genres, "Tags": f.tags}),
+    ))
 }

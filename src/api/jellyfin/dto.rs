@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ids::to_wire;
+use super::ids::{name_id, to_wire, NameKind};
 use super::wire_time::{format_ms, ms_to_ticks};
 use crate::config::LibraryKind;
 use crate::db::libraries::Library;
+use crate::domain::metadata::{Person, PersonKind};
 use crate::domain::{Item, ItemKind, UserItemData};
 
 /// Jellyfin's `BaseItemKind` for a catalog item.
@@ -147,12 +148,33 @@ pub struct BaseItemDto {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_source_count: Option<i64>,
+    /// Core fields in Jellyfin (emitted whatever `Fields` says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official_rating: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community_rating: Option<f64>,
+    /// Gated by `Fields` in Jellyfin; read from the item's own row, so emitted always (extra
+    /// fields are harmless to every client studied, contract §5).
     pub genres: Vec<String>,
-    pub genre_items: Vec<Value>,
-    pub studios: Vec<Value>,
-    pub people: Vec<Value>,
+    pub genre_items: Vec<NameIdDto>,
+    pub studios: Vec<NameIdDto>,
     pub tags: Vec<String>,
-    pub provider_ids: BTreeMap<String, String>,
+    pub taglines: Vec<String>,
+    pub provider_ids: BTreeMap<&'static str, String>,
+    /// Only with `Fields=People` on lists, always on single-item routes (as Jellyfin): people
+    /// cost a query per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<Vec<PersonDto>>,
+    /// Episodes and seasons show their series' backdrop and logo (web's detail page and
+    /// episode cards fall back to these).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_backdrop_item_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_backdrop_image_tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_logo_item_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_logo_image_tag: Option<String>,
     pub can_delete: bool,
     pub can_download: bool,
     pub local_trailer_count: i64,
@@ -167,6 +189,86 @@ pub struct BaseItemDto {
     pub chapters: Option<Vec<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+}
+
+/// Jellyfin's `NameGuidPair` (`GenreItems`, `Studios`).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct NameIdDto {
+    pub name: String,
+    pub id: String,
+}
+
+pub fn name_id_dto(kind: NameKind, name: &str) -> NameIdDto {
+    NameIdDto {
+        name: name.to_string(),
+        id: name_id(kind, name),
+    }
+}
+
+/// Jellyfin's `BaseItemPerson`. No `PrimaryImageTag`: a person's photo is a remote URL, not an
+/// image Kinora serves, and a tag would send clients to `/Items/{personId}/Images/Primary`.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct PersonDto {
+    pub name: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+}
+
+/// Jellyfin's `PersonKind` name.
+pub fn person_type(kind: PersonKind) -> &'static str {
+    match kind {
+        PersonKind::Actor => "Actor",
+        PersonKind::GuestStar => "GuestStar",
+        PersonKind::Director => "Director",
+        PersonKind::Writer => "Writer",
+        PersonKind::Producer => "Producer",
+        PersonKind::Composer => "Composer",
+        PersonKind::Creator => "Creator",
+    }
+}
+
+pub fn person_dto(p: &Person) -> PersonDto {
+    PersonDto {
+        name: p.name.clone(),
+        id: name_id(NameKind::Person, &p.name),
+        role: p.role.clone().filter(|r| !r.is_empty()),
+        kind: person_type(p.kind),
+    }
+}
+
+/// Jellyfin's `ProviderIds`, with its key casing (`Tmdb`, `Imdb`, `Tvdb`).
+pub fn provider_ids(item: &Item) -> BTreeMap<&'static str, String> {
+    let ids = &item.provider_ids;
+    [
+        ("Tmdb", &ids.tmdb),
+        ("Imdb", &ids.imdb),
+        ("Tvdb", &ids.tvdb),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
+}
+
+/// A premiere date as Jellyfin writes dates: metadata gives `YYYY-MM-DD` (midnight UTC);
+/// anything else is passed on as stored.
+pub fn premiere_date(raw: &str) -> String {
+    let b = raw.as_bytes();
+    let is_date = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if is_date {
+        format!("{raw}T00:00:00.0000000Z")
+    } else {
+        raw.to_string()
+    }
 }
 
 /// What the mapper needs beyond the item itself, looked up once per response.
@@ -220,6 +322,9 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
     if let Some(tag) = &item.image_tag {
         image_tags.insert("Primary", tag.clone());
     }
+    if let Some(tag) = &item.logo_tag {
+        image_tags.insert("Logo", tag.clone());
+    }
     let (series, season) = match item.kind {
         ItemKind::Episode => {
             let season = item.parent_id.as_ref().and_then(|p| ctx.parents.get(p));
@@ -243,6 +348,21 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
     });
     let (trailers, features) = ctx.extra_counts.get(&item.id).copied().unwrap_or((0, 0));
     let root_parent = library.map(|l| l.root_item_id.as_str());
+    // Episodes and seasons borrow their series' backdrop and logo.
+    let art_parent = match item.kind {
+        ItemKind::Episode | ItemKind::Season => series,
+        _ => None,
+    };
+    let parent_backdrop = art_parent
+        .filter(|_| item.backdrop_tag.is_none())
+        .and_then(|s| {
+            s.backdrop_tag
+                .clone()
+                .map(|tag| (to_wire(&s.id), vec![tag]))
+        });
+    let parent_logo = art_parent
+        .filter(|_| item.logo_tag.is_none())
+        .and_then(|s| s.logo_tag.clone().map(|tag| (to_wire(&s.id), tag)));
     BaseItemDto {
         name: item.name.clone(),
         server_id: ctx.server_id.to_string(),
@@ -253,7 +373,7 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
         media_type: if is_folder { "Unknown" } else { "Video" },
         location_type: "FileSystem",
         image_tags,
-        backdrop_image_tags: Vec::new(),
+        backdrop_image_tags: item.backdrop_tag.iter().cloned().collect(),
         image_blur_hashes: match (&item.image_tag, &item.image_blurhash) {
             (Some(tag), Some(hash)) => {
                 BTreeMap::from([("Primary", BTreeMap::from([(tag.clone(), hash.clone())]))])
@@ -265,12 +385,17 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
         } else {
             None
         },
-        sort_name: Some(item.sort_name.clone()),
+        // The sort title metadata gives (`Matrix, The`), else the computed sort key.
+        sort_name: Some(
+            item.sort_title
+                .clone()
+                .unwrap_or_else(|| item.sort_name.clone()),
+        ),
         original_title: item.original_title.clone(),
         overview: item.overview.clone(),
         run_time_ticks: item.runtime_ms.map(ms_to_ticks),
         production_year: item.year,
-        premiere_date: item.premiere_date.clone(),
+        premiere_date: item.premiere_date.as_deref().map(premiere_date),
         date_created: Some(format_ms(item.created_at)),
         index_number: match item.kind {
             ItemKind::Season => item.season_number,
@@ -308,12 +433,27 @@ pub fn base_item(item: &Item, ctx: &DtoContext<'_>, with_user_data: bool) -> Bas
         },
         path: facts.path.clone(),
         media_source_count: (!is_folder).then_some(facts.sources),
-        genres: Vec::new(),
-        genre_items: Vec::new(),
-        studios: Vec::new(),
-        people: Vec::new(),
-        tags: Vec::new(),
-        provider_ids: BTreeMap::new(),
+        official_rating: item.certification.clone(),
+        community_rating: item.community_rating,
+        genres: item.genres.clone(),
+        genre_items: item
+            .genres
+            .iter()
+            .map(|g| name_id_dto(NameKind::Genre, g))
+            .collect(),
+        studios: item
+            .studios
+            .iter()
+            .map(|s| name_id_dto(NameKind::Studio, s))
+            .collect(),
+        tags: item.tags.clone(),
+        taglines: item.tagline.iter().cloned().collect(),
+        provider_ids: provider_ids(item),
+        people: None,
+        parent_backdrop_item_id: parent_backdrop.as_ref().map(|(id, _)| id.clone()),
+        parent_backdrop_image_tags: parent_backdrop.map(|(_, tags)| tags),
+        parent_logo_item_id: parent_logo.as_ref().map(|(id, _)| id.clone()),
+        parent_logo_image_tag: parent_logo.map(|(_, tag)| tag),
         can_delete: false,
         can_download: !is_folder,
         local_trailer_count: trailers,
@@ -333,4 +473,35 @@ pub struct QueryResult<T> {
     pub items: Vec<T>,
     pub total_record_count: u64,
     pub start_index: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn premiere_dates_are_written_as_jellyfin_dates() {
+        assert_eq!(premiere_date("1999-03-31"), "1999-03-31T00:00:00.0000000Z");
+        assert_eq!(
+            premiere_date("2021-04-23T10:03:17.0000000Z"),
+            "2021-04-23T10:03:17.0000000Z"
+        );
+        assert_eq!(premiere_date("1999"), "1999");
+    }
+
+    #[test]
+    fn people_use_jellyfin_person_kinds_and_name_ids() {
+        let p = Person {
+            name: "Keanu Reeves".into(),
+            kind: PersonKind::GuestStar,
+            role: Some("Neo".into()),
+            ..Person::default()
+        };
+        let v = serde_json::to_value(person_dto(&p)).unwrap();
+        assert_eq!(v["Type"], "GuestStar");
+        assert_eq!(v["Role"], "Neo");
+        assert_eq!(v["Id"], name_id(NameKind::Person, "keanu reeves"));
+        assert!(v.get("PrimaryImageTag").is_none());
+    }
 }

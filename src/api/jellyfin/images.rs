@@ -34,13 +34,18 @@ async fn resized(
     width: i64,
 ) -> Result<PathBuf, JfError> {
     let dir = state.config.data_dir.join("image-cache");
-    let out = dir.join(format!("{tag}-{width}.jpg"));
+    // Logos are PNGs with transparency: a resized PNG stays a PNG.
+    let ext = match source.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("png") => "png",
+        _ => "jpg",
+    };
+    let out = dir.join(format!("{tag}-{width}.{ext}"));
     if out.exists() {
         return Ok(out);
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| JfError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    let tmp = dir.join(format!(".{tag}-{width}.{}.jpg", std::process::id()));
+    let tmp = dir.join(format!(".{tag}-{width}.{}.{ext}", std::process::id()));
     let args: Vec<std::ffi::OsString> = vec![
         "-v".into(),
         "error".into(),
@@ -86,6 +91,7 @@ pub async fn get_item_image_by_index(
     path: web::Path<(String, String, u32)>,
 ) -> Result<HttpResponse, JfError> {
     let (raw_id, image_type, index) = path.into_inner();
+    // One image of each type so far (Backdrop/0 is the only backdrop).
     if index > 0 {
         return Err(JfError::NotFound);
     }
@@ -98,12 +104,22 @@ async fn serve(
     raw_id: &str,
     image_type: &str,
 ) -> Result<HttpResponse, JfError> {
-    // Kinora has one image per item so far: the primary (a keyframe, later a poster).
-    if !image_type.eq_ignore_ascii_case("primary") && !image_type.eq_ignore_ascii_case("thumb") {
+    let image_type = image_type.to_ascii_lowercase();
+    if !matches!(
+        image_type.as_str(),
+        "primary" | "thumb" | "backdrop" | "logo"
+    ) {
         return Err(JfError::NotFound);
     }
     let item = super::loader::listed_item(state, raw_id).await?;
-    let (Some(source), Some(tag)) = (item.image_path.clone(), item.image_tag.clone()) else {
+    // Only files the catalog names are served: the primary (a poster, else a keyframe, which
+    // also stands in for Thumb), and the backdrop and logo metadata brought.
+    let (source, tag) = match image_type.as_str() {
+        "backdrop" => (item.backdrop_path.clone(), item.backdrop_tag.clone()),
+        "logo" => (item.logo_path.clone(), item.logo_tag.clone()),
+        _ => (item.image_path.clone(), item.image_tag.clone()),
+    };
+    let (Some(source), Some(tag)) = (source, tag) else {
         return Err(JfError::NotFound);
     };
     let q = JfQuery::parse(req.query_string());
@@ -120,7 +136,7 @@ async fn serve(
         .await
         .map_err(|_| JfError::NotFound)?;
     let mut res = HttpResponse::Ok();
-    res.content_type("image/jpeg");
+    res.content_type(content_type(&bytes));
     res.insert_header((header::ETAG, format!("\"{tag}\"")));
     // A URL carrying the current tag never changes: cache it for a year.
     if q.get("tag") == Some(tag.as_str()) {
@@ -134,9 +150,30 @@ async fn serve(
     Ok(res.body(bytes))
 }
 
+/// The image type of a file, from its first bytes (posters are JPEG, logos PNG, some sources
+/// WebP); JPEG when unsure, which is what keyframe thumbnails are.
+fn content_type(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else if bytes.starts_with(b"GIF8") {
+        "image/gif"
+    } else {
+        "image/jpeg"
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::bucket;
+    use super::{bucket, content_type};
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(content_type(b"\x89PNG\r\n\x1a\n...."), "image/png");
+        assert_eq!(content_type(b"RIFF\0\0\0\0WEBPVP8 "), "image/webp");
+        assert_eq!(content_type(b"\xff\xd8\xff\xe0"), "image/jpeg");
+    }
 
     #[test]
     fn sizes_snap_to_buckets() {

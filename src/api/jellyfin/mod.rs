@@ -145,6 +145,8 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
     );
     cfg.route("/search/hints", web::get().to(search::get_search_hints));
     cfg.route("/items/filters", web::get().to(browse::get_query_filters));
+    cfg.route("/genres", web::get().to(browse::get_genres));
+    cfg.route("/studios", web::get().to(browse::get_studios));
     cfg.route("/items/filters2", web::get().to(browse::get_query_filters2));
     cfg.route("/items/counts", web::get().to(browse::get_item_counts));
     cfg.route("/items/{item_id}", web::get().to(browse::get_item));
@@ -176,9 +178,7 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         "/mediasegments/{item_id}",
         "/items/suggestions",
         "/users/{user_id}/suggestions",
-        "/genres",
         "/persons",
-        "/studios",
         "/artists",
     ] {
         cfg.route(empty, web::get().to(browse::empty_result));

@@ -37,6 +37,19 @@ impl JfQuery {
             .collect()
     }
 
+    /// Every value of `name`, each split on `|` (Jellyfin's pipe-delimited parameters:
+    /// `Genres`, `OfficialRatings`, `Studios`, whose values may hold commas).
+    pub fn pipe_list(&self, name: &str) -> Vec<String> {
+        let name = name.to_ascii_lowercase();
+        self.pairs
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .flat_map(|(_, v)| v.split('|'))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
     pub fn bool(&self, name: &str) -> Option<bool> {
         self.get(name)
             .and_then(|v| match v.to_ascii_lowercase().as_str() {
@@ -114,6 +127,11 @@ mod tests {
         assert_eq!(q.bool("recursive"), Some(true));
         assert_eq!(q.get("searchTerm"), Some("big buck"));
         assert_eq!(q.get("missing"), None);
+        let q = JfQuery::parse("Genres=Action%20%26%20Adventure|Drama,%20Crime&genres=War");
+        assert_eq!(
+            q.pipe_list("Genres"),
+            vec!["Action & Adventure", "Drama, Crime", "War"]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::api::ApiError;
+use crate::domain::metadata::{Person, ProviderIds};
 use crate::domain::{Item, JobRecord, MediaFile, StoredStream};
 
 /// Accepts a UUID in any common form (dashed, 32 hex, upper case); returns the catalog form.
@@ -189,4 +190,95 @@ pub struct ItemDetailDto {
     /// What the item is, how sure, why, and every source's values (titles only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<super::review::ClassificationDto>,
+    /// The winning metadata (TMDB, NFO, a person's edits, the LLM) as served to clients.
+    pub metadata: MetadataDto,
+}
+
+#[derive(Serialize)]
+pub struct MetadataDto {
+    /// The source that gave most fields (`tmdb`, `nfo`, `llm`, `user`, `filename`); null
+    /// until enrichment ran.
+    pub source: Option<String>,
+    pub sort_title: Option<String>,
+    pub original_title: Option<String>,
+    pub overview: Option<String>,
+    pub tagline: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub premiere_date: Option<String>,
+    pub genres: Vec<String>,
+    pub studios: Vec<String>,
+    pub tags: Vec<String>,
+    pub language: Option<String>,
+    pub certification: Option<String>,
+    /// Community rating, 0–10.
+    pub rating: Option<f64>,
+    pub vote_count: Option<i64>,
+    pub provider_ids: ProviderIdsDto,
+    pub people: Vec<PersonDto>,
+    pub has_backdrop: bool,
+    pub has_logo: bool,
+}
+
+#[derive(Serialize)]
+pub struct ProviderIdsDto {
+    pub tmdb: Option<String>,
+    pub imdb: Option<String>,
+    pub tvdb: Option<String>,
+}
+
+impl From<&ProviderIds> for ProviderIdsDto {
+    fn from(ids: &ProviderIds) -> ProviderIdsDto {
+        ProviderIdsDto {
+            tmdb: ids.tmdb.clone(),
+            imdb: ids.imdb.clone(),
+            tvdb: ids.tvdb.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PersonDto {
+    pub name: String,
+    /// `actor`, `guest_star`, `director`, `writer`, `producer`, `composer`, `creator`.
+    pub kind: &'static str,
+    pub role: Option<String>,
+    pub tmdb_id: Option<String>,
+    /// Full URL or TMDB file path of a photo.
+    pub image: Option<String>,
+}
+
+impl From<Person> for PersonDto {
+    fn from(p: Person) -> PersonDto {
+        PersonDto {
+            name: p.name,
+            kind: crate::db::metadata::person_kind_str(p.kind),
+            role: p.role,
+            tmdb_id: p.tmdb_id,
+            image: p.image,
+        }
+    }
+}
+
+impl MetadataDto {
+    pub fn new(item: &Item, people: Vec<Person>) -> MetadataDto {
+        MetadataDto {
+            source: item.metadata_source.clone(),
+            sort_title: item.sort_title.clone(),
+            original_title: item.original_title.clone(),
+            overview: item.overview.clone(),
+            tagline: item.tagline.clone(),
+            premiere_date: item.premiere_date.clone(),
+            genres: item.genres.clone(),
+            studios: item.studios.clone(),
+            tags: item.tags.clone(),
+            language: item.language.clone(),
+            certification: item.certification.clone(),
+            rating: item.community_rating,
+            vote_count: item.vote_count,
+            provider_ids: ProviderIdsDto::from(&item.provider_ids),
+            people: people.into_iter().map(PersonDto::from).collect(),
+            has_backdrop: item.backdrop_path.is_some(),
+            has_logo: item.logo_path.is_some(),
+        }
+    }
 }

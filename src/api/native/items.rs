@@ -1,7 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::dto::{parse_id, FileDto, ItemDetailDto, ItemDto, JobDto, StreamDto};
+use super::dto::{parse_id, FileDto, ItemDetailDto, ItemDto, JobDto, MetadataDto, StreamDto};
 use super::ApiKeyAuth;
 use crate::api::item_stream::ItemStreamError;
 use crate::api::{ApiError, AppState};
@@ -136,8 +136,13 @@ pub async fn get_item(
     } else {
         None
     };
+    let people = crate::db::metadata::people_of(&state.catalog, std::slice::from_ref(&id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     Ok(HttpResponse::Ok().json(ItemDetailDto {
         classification,
+        metadata: MetadataDto::new(&item, people),
         item: ItemDto::from(item),
         files,
         jobs: jobs.into_iter().map(JobDto::from).collect(),

@@ -34,6 +34,25 @@ pub struct Model {
     pub review_state: Option<String>,
     /// Why the item is in the review queue, one reason per line.
     pub review_reason: Option<String>,
+    /// Winning metadata (migration m0010); genres, studios and tags are JSON text arrays.
+    pub sort_title: Option<String>,
+    pub tagline: Option<String>,
+    pub genres: Option<String>,
+    pub studios: Option<String>,
+    pub tags: Option<String>,
+    pub language: Option<String>,
+    pub certification: Option<String>,
+    pub community_rating: Option<f64>,
+    pub vote_count: Option<i64>,
+    pub tmdb_id: Option<String>,
+    pub imdb_id: Option<String>,
+    pub tvdb_id: Option<String>,
+    /// The source that gave most of the winning fields (`tmdb`, `nfo`, `llm`, `user`, `filename`).
+    pub metadata_source: Option<String>,
+    pub backdrop_path: Option<String>,
+    pub backdrop_tag: Option<String>,
+    pub logo_path: Option<String>,
+    pub logo_tag: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

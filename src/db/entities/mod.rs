@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod device;
 pub mod item;
 pub mod item_field_source;
+pub mod item_person;
 pub mod job;
 pub mod library;
 pub mod media_file;
