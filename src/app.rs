@@ -85,6 +85,8 @@ impl Core {
             data_dir: config.data_dir.clone(),
             llm: llm.clone(),
             classify: config.classify.clone(),
+            tmdb: crate::metadata::tmdb::Tmdb::new(&config.tmdb, catalog.clone()),
+            http: image_client()?,
         };
         Ok(Core {
             config,
@@ -103,6 +105,16 @@ impl Core {
             self.config.job_workers(),
         )
     }
+}
+
+/// The client images are fetched with (TMDB posters and backdrops).
+fn image_client() -> anyhow::Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("Kinora/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client for images")
 }
 
 /// One line per configured LLM provider at start-up, so a log shows what may leave the machine.

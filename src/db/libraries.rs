@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::entities::{item, library};
 use super::{now_ms, Catalog, CatalogError};
-use crate::config::{LibraryConfig, LibraryKind, WatchMode};
+use crate::config::{LibraryConfig, LibraryKind, SidecarPolicy, WatchMode};
 
 /// A library as the rest of the server sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,8 @@ pub struct Library {
     pub path: PathBuf,
     pub kind: LibraryKind,
     pub watch: WatchMode,
+    /// Whether NFO and JSON sidecars are written next to the media.
+    pub sidecars: SidecarPolicy,
     /// The folder item that is the library's root in item listings.
     pub root_item_id: String,
 }
@@ -75,6 +77,7 @@ pub async fn sync_from_config(
             path: cfg.path.clone(),
             kind: cfg.kind,
             watch: cfg.watch,
+            sidecars: cfg.sidecars,
             root_item_id,
         });
     }

@@ -19,4 +19,6 @@ pub mod kinds {
     /// Classify one item (movie, episode, home video, extra) and queue it for review when
     /// unsure.
     pub const CLASSIFY: &str = "classify";
+    /// Metadata for one item: NFO, TMDB, LLM gaps; images and sidecars.
+    pub const METADATA: &str = "metadata";
 }

@@ -41,6 +41,9 @@ pub struct SourceValues {
     pub prompt_version: Option<String>,
     /// Per-field confidence overriding `confidence` (an LLM rates each field it fills).
     pub field_confidence: BTreeMap<String, f64>,
+    /// Digest of the question an LLM answered, stored with its values so an unchanged
+    /// question is not asked again.
+    pub basis: Option<String>,
 }
 
 impl SourceValues {
@@ -52,6 +55,7 @@ impl SourceValues {
             llm_generated: false,
             prompt_version: None,
             field_confidence: BTreeMap::new(),
+            basis: None,
         }
     }
 }
@@ -168,6 +172,7 @@ pub fn merge(sources: &[SourceValues]) -> Merged {
                 confidence,
                 llm_generated: s.llm_generated,
                 prompt_version: s.prompt_version.clone(),
+                basis: s.basis.clone(),
                 ..FieldValue::new(&field, &s.source, value.clone())
             });
             if !winners.contains_key(&field) {

@@ -18,6 +18,18 @@ const TMDB_IMAGE_BASE: &str = "https://image.tmdb.org/t/p/original";
 
 /// Renders the NFO for one item, marker included.
 pub fn render(kind: NfoKind, md: &Metadata, streams: Option<&MediaInfo>) -> String {
+    render_with_flags(kind, md, streams, &[])
+}
+
+/// [`render`], naming the fields an LLM wrote in `<llmgenerated>` (a comma-separated list Kodi
+/// and Jellyfin ignore and Kinora's JSON sidecar spells out), so the file says which values no
+/// person or database gave.
+pub fn render_with_flags(
+    kind: NfoKind,
+    md: &Metadata,
+    streams: Option<&MediaInfo>,
+    llm_fields: &[String],
+) -> String {
     let mut x = Xml::default();
     x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n");
     let root = kind.root_element();
@@ -153,6 +165,9 @@ pub fn render(kind: NfoKind, md: &Metadata, streams: Option<&MediaInfo>) -> Stri
 
     if let Some(info) = streams {
         stream_details(&mut x, info);
+    }
+    if !llm_fields.is_empty() {
+        x.text("llmgenerated", Some(&llm_fields.join(",")));
     }
     x.close(root);
     sign_document(&x.out)

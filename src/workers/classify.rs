@@ -88,7 +88,23 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     let name_confidence = naming::guess(&relative_text, lib.kind == crate::config::LibraryKind::Tv)
         .confidence
         .clamp(0.0, 1.0);
-    let evidence = signals::collect(&file_name, info.as_ref());
+    let mut evidence = signals::collect(&file_name, info.as_ref());
+    // What the metadata step learned from TMDB: a miss is a hint of a home video; an unsure
+    // match is for a person to settle.
+    let tmdb_match = field_sources::of_source(&p.catalog.write, &item.id, "tmdb")
+        .await?
+        .into_iter()
+        .find(|v| v.field == super::metadata::MATCH_FIELD)
+        .map(|v| v.value);
+    let match_status = tmdb_match
+        .as_ref()
+        .and_then(|m| m.get("status"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if match_status == "miss" {
+        evidence.add(signals::Signal::tmdb_miss());
+    }
     let heuristic = classify::decide(&parsed, name_confidence, lib.kind, &evidence);
 
     let user = field_sources::of_source(&p.catalog.write, &item.id, source::USER).await?;
@@ -142,6 +158,18 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     }
 
     let review_threshold = p.classify.review_threshold;
+    let unsure_match = match_status == "unsure" && !corrected;
+    if unsure_match {
+        if let Some(why) = tmdb_match
+            .as_ref()
+            .and_then(|m| m.get("why"))
+            .and_then(Value::as_str)
+        {
+            verdict.reasons.push(format!(
+                "{why}; answer with a tmdb_id (candidates in the item's tmdb_match)"
+            ));
+        }
+    }
     let review_state = if corrected {
         Some(
             item.review_state
@@ -149,7 +177,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
                 .filter(|s| s == review::state::ACCEPTED)
                 .unwrap_or_else(|| review::state::CORRECTED.to_string()),
         )
-    } else if stored(verdict.confidence) < review_threshold {
+    } else if stored(verdict.confidence) < review_threshold || unsure_match {
         Some(review::state::PENDING.to_string())
     } else {
         None
@@ -213,6 +241,8 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     if outcome.review_state.as_deref() == Some(review::state::PENDING) {
         tracing::debug!(item = %item.id, path = %relative_text, confidence = verdict.confidence, "sent to review");
     }
+    // What the item is decides how it is looked up: metadata follows every classification.
+    p.jobs.enqueue(super::metadata_job(&item.id, 0)).await?;
     Ok(())
 }
 

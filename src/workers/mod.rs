@@ -3,6 +3,7 @@
 
 mod classify;
 mod identify;
+mod metadata;
 mod probe;
 
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub struct Pipeline {
     /// Every LLM call goes through it (the `classify` task here).
     pub llm: Arc<crate::llm::Router>,
     pub classify: crate::config::ClassifyConfig,
+    /// TMDB, through the catalog's cache.
+    pub tmdb: crate::metadata::tmdb::Tmdb,
+    /// For image downloads.
+    pub http: reqwest::Client,
 }
 
 impl Pipeline {
@@ -46,10 +51,12 @@ impl JobHandler for Pipeline {
             kinds::PROBE => probe::probe(self, payload_str(payload, "file_id")?).await,
             kinds::THUMBNAIL => probe::thumbnail(self, payload_str(payload, "file_id")?).await,
             kinds::CLASSIFY => classify::run(self, payload_str(payload, "item_id")?).await,
+            kinds::METADATA => metadata::run(self, payload_str(payload, "item_id")?).await,
             other => Err(JobError::permanent(format!("unknown job kind {other:?}"))),
         }
     }
 }
 
 pub use classify::classify_job;
+pub use metadata::metadata_job;
 pub use probe::probe_job;
