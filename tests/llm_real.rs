@@ -294,5 +294,12 @@ async fn doubtful_items_are_classified_by_the_real_model() {
         "a confident title is not sent: {heat}"
     );
     let usage = s.get_json("/api/v1/llm/usage").await;
-    assert_eq!(usage["by_task"][0]["task"], "classify", "{usage}");
+    assert!(
+        usage["by_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["task"] == "classify"),
+        "{usage}"
+    );
 }

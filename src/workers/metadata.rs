@@ -218,30 +218,48 @@ async fn filename_source(
     p: &Pipeline,
     item: &item::Model,
 ) -> Result<Option<SourceValues>, CatalogError> {
-    let rows = field_sources::of_source(&p.catalog.write, &item.id, source::FILENAME).await?;
-    let get = |f: &str| rows.iter().find(|v| v.field == f).map(|v| v.value.clone());
+    let db = &p.catalog.write;
     let episode = item.kind == ItemKind::Episode.as_str();
+    // When classification took the LLM's reading of the file, that reading is the baseline
+    // (and says it came from a model); otherwise what the file name says.
+    let llm_reading = if item.classify_source.as_deref() == Some(source::LLM) && !episode {
+        field_sources::of_source(db, &item.id, source::LLM)
+            .await?
+            .into_iter()
+            .find(|v| v.field == "classification")
+            .map(|v| v.value)
+    } else {
+        None
+    };
+    let rows = field_sources::of_source(db, &item.id, source::FILENAME).await?;
+    let from_rows = |f: &str| rows.iter().find(|v| v.field == f).map(|v| v.value.clone());
+    let get = |f: &str| match &llm_reading {
+        Some(answer) => answer.get(f).cloned().filter(|v| !v.is_null()),
+        None => from_rows(f),
+    };
     let title = if episode {
         get("episode_title")
     } else {
         get("title")
     };
+    // Only what classification recorded: the item's own name and year may be an earlier
+    // winner (TMDB's), and feeding them back would make a rerun search for something else.
     let m = Metadata {
         title: title
             .and_then(|v| v.as_str().map(str::to_string))
-            .or_else(|| Some(item.name.clone())),
+            .or_else(|| rows.is_empty().then(|| item.name.clone())),
         year: if episode {
             None
         } else {
             get("year")
                 .and_then(|v| v.as_i64())
                 .and_then(|y| i32::try_from(y).ok())
-                .or(item.year)
         },
         ..Metadata::default()
     };
     let mut s = SourceValues::new(source::FILENAME, m);
     s.confidence = item.classify_confidence;
+    s.llm_generated = llm_reading.is_some();
     Ok(Some(s))
 }
 
@@ -395,6 +413,19 @@ async fn find_match(
 }
 
 async fn search(
+    p: &Pipeline,
+    movie: bool,
+    title: &str,
+    year: Option<i32>,
+) -> Result<Vec<Candidate>, TmdbError> {
+    match search_once(p, movie, title, year).await {
+        // No results, however TMDB (or a proxy) says it.
+        Err(TmdbError::NotFound { .. }) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+async fn search_once(
     p: &Pipeline,
     movie: bool,
     title: &str,
@@ -568,9 +599,15 @@ fn facts(
     }
 }
 
-/// Fields TMDB left empty that the LLM may fill.
+/// Fields no other source gave, which the LLM may fill (and Kinora's own ratings).
 fn gaps(m: &Metadata) -> Vec<String> {
     let mut out = Vec::new();
+    if m.title.is_none() {
+        out.push("title".to_string());
+    }
+    if m.year.is_none() {
+        out.push("year".to_string());
+    }
     if m.overview.is_none() {
         out.push("overview".to_string());
     }
@@ -655,32 +692,32 @@ async fn enrich_movie(p: &Pipeline, lib: &Library, item: &item::Model) -> Result
         },
         _ => matched,
     };
-    let facts = facts(lib, file.as_ref(), "movie", Some(title.clone()), year);
-    let llm = match &tmdb_src {
-        Some(t) => {
-            llm_source(
-                p,
-                &item.id,
-                Task::FillMetadata,
-                &facts,
-                Some(&t.metadata),
-                Some(gaps(&t.metadata)),
-            )
-            .await?
-        }
-        None => llm_source(p, &item.id, Task::FillMetadata, &facts, None, None).await?,
-    };
-    let sources: Vec<SourceValues> = [
+    let mut sources: Vec<SourceValues> = [
         user,
         nfo,
         tmdb_src,
-        llm,
         probe_source(file.as_ref().and_then(probe_of).as_ref(), false),
         filename,
     ]
     .into_iter()
     .flatten()
     .collect();
+    // The LLM fills only what no other source gave: a title the file name or TMDB gives is
+    // never replaced by a model's guess.
+    let known = merge::merge(&sources).winners;
+    let facts = facts(lib, file.as_ref(), "movie", Some(title.clone()), year);
+    if let Some(llm) = llm_source(
+        p,
+        &item.id,
+        Task::FillMetadata,
+        &facts,
+        Some(&known),
+        Some(gaps(&known)),
+    )
+    .await?
+    {
+        sources.push(llm);
+    }
     let target = media_path.map(|path| (NfoKind::Movie, path));
     finish(p, lib, item, sources, &matched, target, file.as_ref()).await
 }

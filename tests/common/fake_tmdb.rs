@@ -106,6 +106,8 @@ struct State {
     requests: Mutex<Vec<Seen>>,
     scripts: Mutex<HashMap<String, Script>>,
     delay: Mutex<Duration>,
+    /// Served for every `/t/p/{size}/{file}` request (the image CDN), when set.
+    image: Mutex<Option<Vec<u8>>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
@@ -135,6 +137,7 @@ impl FakeTmdb {
             requests: Mutex::new(Vec::new()),
             scripts: Mutex::new(HashMap::new()),
             delay: Mutex::new(Duration::ZERO),
+            image: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
         });
@@ -184,6 +187,12 @@ impl FakeTmdb {
     pub fn script_forever(&self, path: &str, reply: Canned) {
         let mut scripts = self.state.scripts.lock().unwrap();
         scripts.entry(path.into()).or_default().forever = Some(reply);
+    }
+
+    /// Serves `bytes` (a JPEG, say) for every image path `/t/p/…`; configure
+    /// `tmdb.image_base_url` as `{url}/t/p/`.
+    pub fn serve_images(&self, bytes: Vec<u8>) {
+        *self.state.image.lock().unwrap() = Some(bytes);
     }
 
     pub fn clear(&self, path: &str) {
@@ -263,6 +272,21 @@ async fn serve(mut stream: tokio::net::TcpStream, state: Arc<State>) -> std::io:
         headers,
     };
     state.requests.lock().unwrap().push(seen.clone());
+    if seen.path.starts_with("/t/p/") {
+        // The image CDN needs no key.
+        let image = state.image.lock().unwrap().clone();
+        let (status, body) = match image {
+            Some(bytes) => ("200 OK", bytes),
+            None => ("404 Not Found", Vec::new()),
+        };
+        let head = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: image/jpeg\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        return stream.shutdown().await;
+    }
 
     let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -359,10 +383,18 @@ fn find(state: &State, path: &str, query: &[(String, String)]) -> Option<String>
         .into_iter()
         .filter(|(k, _)| k != "append_to_response")
         .collect();
+    // The base object: the plain recording, else one recorded with another append (TMDB's
+    // base fields are the same whatever is appended).
     let base = state
         .index
         .iter()
-        .find(|(p, pq, _)| p == path && pq.as_slice() == rest.as_slice())?;
+        .find(|(p, pq, _)| p == path && pq.as_slice() == rest.as_slice())
+        .or_else(|| {
+            state
+                .index
+                .iter()
+                .find(|(p, pq, _)| p == path && pq.iter().all(|(k, _)| k == "append_to_response"))
+        })?;
     let mut doc: Value = serde_json::from_str(&read(&base.2)).unwrap();
     for sub in append.split(',') {
         let sub_path = format!("{path}/{sub}");
