@@ -44,11 +44,20 @@ struct Re {
     episode_word: Regex,
     date_ymd: Regex,
     date_dmy: Regex,
-    year: Regex,
     noise: Regex,
     leading_group: Regex,
     bare_number: Regex,
-    part: Regex,
+    season_words: Regex,
+    season_other: Regex,
+    n_of_m: Regex,
+    lang: Regex,
+    lead_noise: Regex,
+    film: Regex,
+    bonus: Regex,
+    anime_special: Regex,
+    special: Regex,
+    site_prefix: Regex,
+    camera: Regex,
 }
 
 const VIDEO_EXTS: &[&str] = &[
@@ -75,24 +84,23 @@ fn build() -> Re {
         ),
         bare: re(r"(?i)(?:^|[ ._\-\[(])(\d{1,4})(?:v\d)?(?:-(\d{1,4})(?:v\d)?)?(?:[ ._\])\-,~]|$)"),
         ep_more: re(
-            r"(?i)^(?:[ ._]*(?:&|and)?[ ._]*s\d{1,4}[ ._]*e|[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?)(\d{1,4})(?:[^0-9pi]|$)",
+            r"(?i)^(?:[ ._]*(?:&|and)?[ ._]*s\d{1,4}[ ._]*e|[ ._]*-[ ._]*(?:s\d{1,4})?[ ._]*(?:e|x|ep)?|[ ._]?(?:e|x)|[ ._]*&[ ._]*e?|\+e?| )(\d{1,4})(?:[^0-9pi]|$)",
         ),
-        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})(?:[^0-9a-z]|$)"),
+        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2}|(?:19|20)\d{2})x(\d{1,3})(?:[^0-9a-wyz]|$)"),
         nx_more: re(
-            r"(?i)^(?:[ ._]+\d{1,2}x|[ ._]*-[ ._]*(?:\d{1,4}x|x|e)?|x)(\d{1,3})(?:[^0-9pi]|$)",
+            r"(?i)^(?:[ ._]+\d{1,2}x|[ ._]*-[ ._]*(?:\d{1,4}x|x|e)|-|x)(\d{1,3})(?:[^0-9pi]|$)",
         ),
         season_episode_words: re(
-            r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episode|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
+            r"(?i)(?:^|[^a-z])(?:season|saison|staffel|series|temporada)[ ._-]*(\d{1,4})[ ._,-]*(?:episodes?|ep|folge|episodio|e)[ ._-]*(\d{1,4})",
         ),
         season_only: re(
-            r"(?i)(?:^|[^a-z0-9])(?:s|seasons?|saisons?|series|staffel|temporada|stagione|seizoen|tem|sæson|saeson|kausi|säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон)[ ._-]?(\d{1,4})(?:[^0-9a-z]|$)",
+            r"(?i)(?:^|[^a-z0-9])(?:(?:s|seasons?|saisons?|staffel|temporada|stagione|seizoen|tem|sæson|saeson|kausi|säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон)[ ._-]?(\d{1,4})|series[ ._-]?(\d{1,2}))(?:of\d{1,2})?(?:[^0-9a-z]|$)",
         ),
         episode_word: re(
-            r"(?i)(?:^|[^a-z0-9])(?:e|ep|episode|episodio|folge|ep\.)[ ._-]?(\d{1,4})(?:[^0-9a-z]|e\d|$)",
+            r"(?i)(?:^|[^a-z0-9])(?:e[ -]?|(?:ep|episode|episodio|folge)[ ._-]?|ep\.[ ._-]?)(\d{1,4})(?:v\d)?(?:[^0-9a-z]|e\d|$)",
         ),
         date_ymd: re(r"(?:^|[^0-9])((?:19|20)\d{2})[ ._-](\d{1,2})[ ._-](\d{1,2})(?:[^0-9]|$)"),
         date_dmy: re(r"(?:^|[^0-9])(\d{1,2})[ ._-](\d{1,2})[ ._-]((?:19|20)\d{2})(?:[^0-9]|$)"),
-        year: re(r"(?:^|[^0-9a-z])((?:19|20)\d{2})(?:[^0-9a-z]|$)"),
         noise: re(concat!(
             r"(?i)(?:^|[ ._\[(\-{+])(?:",
             r"\d{3,4}[pi]|\d{3,4}x\d{3,4}|4k|uhd|2160|hdr|hdr10|dv|sdr|bluray|blu-ray|bdrip|brrip|bd|bdremux|remux|",
@@ -101,15 +109,47 @@ fn build() -> Re {
             r"x264|x265|h\.?264|h\.?265|hevc|xvid|divx|avc|aac\d?|ac3|dts|dts-hd|dd5|ddp\d?|dd\+?|",
             r"eac3|truehd|atmos|flac|mp3|10bit|8bit|hi10p|",
             r"proper|repack|rerip|limited|unrated|extended|internal|readnfo|nfofix|",
-            r"multi|multisubs|subbed|dubbed|vostfr|truefrench|french|german|vo|vost|",
+            r"multi|multisubs|subbed|dubbed|vostfr|truefrench|vo|vost|ultrahd|\d[ ._]?cds?|ac3d|ac3ld|ac3md|",
             r"ws|fs|dual|dual-?audio|complete|amzn|nf|hulu|dsnp|atvp|hmax|itunes|",
-            r"directors?\.?cut|director'?s|uncut|remastered|imax|3d|hsbs|sbs|htab|tab|mvc|",
+            r"directors?\.?cut|director'?s|uncut|remastered|imax|hsbs|sbs|htab|tab|mvc|fsbs|ftab|sbs3d|",
             r"part[ ._]?(?:\d{1,2}|i{1,3}|iv|vi{0,3}|ix)|ntsc|pal|sample|edition|criterion|collector|theatrical|stv|bdmux|brripmux|dvdivx|cd\d|part\d|dl|hq|hd|sd",
-            r")(?:[ ._\])\-}+,]|$)"
+            r")(?:[ ._\])\-}+,:]|$)"
         )),
         leading_group: re(r"^\s*(?:\[[^\]]*\]|\{[^}]*\}|\([^)]*\))[ ._-]*"),
         bare_number: re(r"^\s*(\d{1,4})(?:[^0-9a-z]|$)"),
-        part: re(r"(?i)(?:^|[^a-z0-9])(?:cd|part|pt|disc|disk|dvd)[ ._-]?(\d{1,2})(?:[^0-9]|$)"),
+        season_words: re(concat!(
+            r"(?i)(?:^|[^a-z0-9])(?:season|saison|staffel|temporada|stagione|seizoen|series)[ ._-]+",
+            r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|",
+            r"un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|",
+            r"xx|xix|xviii|xvii|xvi|xv|xiv|xiii|xii|xi|x|ix|viii|vii|vi|v|iv|iii|ii|i)",
+            r"(?:[^0-9a-z]|$)"
+        )),
+        season_other: re(concat!(
+            r"(?i)(?:^|[^a-z0-9])(?:s(\d{1,3})(?:d\d{1,2}|extras?|complete)|(\d{1,2})xall",
+            r"|(\d{1,2})\.?[ ._-]?(?:staffel|season|saison|temporada|stagione)",
+            r"|(\d{1,2})(?:st|nd|rd|th)[ ._-]season)(?:[^a-z0-9]|$)"
+        )),
+        n_of_m: re(r"(?i)(?:^|[^a-z0-9])(\d{1,3})[ ._-]?of[ ._-]?\d{1,3}(?:[^0-9a-z]|$)"),
+        lang: re(concat!(
+            r"(?i)(?:^|[ ._\[(\-])(?:french|fr|german|english|eng|spanish|spa|italian|ita|dutch|",
+            r"swedish|russian|japanese|castellano|latino|qc)(?:[ ._\])\-]|$)"
+        )),
+        lead_noise: re(concat!(
+            r"(?i)^[ ._\-\[(]*(?:\d{3,4}[pi]|x26[45]|h\.?26[45]|hevc|xvid|hd|bluray|bdrip|brrip|",
+            r"webrip|web-?dl|hdtv|dvdrip|video_ts)(?:[ ._\])\-:]+|$)"
+        )),
+        film: re(r"(?i)-f(\d{1,3})-"),
+        bonus: re(r"(?i)-x(\d{1,3})(?:-|$)"),
+        anime_special: re(r"(?i)(?:^|[ ._\-])(?:ova|ona|oad)(?:[ ._\-]|$)"),
+        site_prefix: re(concat!(
+            r"(?i)^[^\[(]*[\[(][ .]*(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*",
+            r"\.(?:com|org|net|to|cc|info|tv|me|ru)[ .]*[\])][ ._-]*"
+        )),
+        camera: re(concat!(
+            r"(?i)^(?:img|dsc|dscf|dscn|dcim|mvi|mov|vid|video|pxl|gopr|gp|gx|dji|sam|cimg|mah|",
+            r"hpim|wp|pict|clip|screen[ _-]?recording|signal)[ _-]?\d{3,}(?:[ _-]\d+)*(?:[ _-]\w{1,6})?$"
+        )),
+        special: re(r"(?i)(?:^|[ ._\-])specials?(?:[ ._\-]+(edition|cut|features?))?(?:[ ._\-]|$)"),
     }
 }
 
@@ -157,12 +197,28 @@ fn split_path(path: &str) -> Vec<&str> {
 
 fn strip_ext(name: &str) -> &str {
     if let Some(dot) = name.rfind('.') {
-        let ext = name[dot + 1..].to_ascii_lowercase();
-        if VIDEO_EXTS.contains(&ext.as_str()) {
+        let ext = &name[dot + 1..];
+        if VIDEO_EXTS.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
             return &name[..dot];
         }
     }
     name
+}
+
+/// Which pattern found the numbers, and so how much they say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// `S01E02`, `1x02`, `Season 1 Episode 2`, `Cap.102`.
+    Strong,
+    Date,
+    /// `E02`, `Ep 2`, `2 of 6`: an episode without a season.
+    EpisodeWord,
+    /// `Season 2`, `S02`, `Saison VII`: a season without an episode.
+    SeasonOnly,
+    /// `Special`, `OVA`: an episode known by name, not number.
+    Special,
+    /// A number on its own (`Show - 06`, `Show.307`).
+    Bare,
 }
 
 struct Numbers {
@@ -172,19 +228,45 @@ struct Numbers {
     episode: Option<i32>,
     episode_end: Option<i32>,
     date: Option<String>,
+    /// A year the marker itself carries (`S2013E14`, `Show 2013 Special`).
+    year: Option<i32>,
+    marker: Marker,
+}
+
+impl Numbers {
+    fn new(start: usize, end: usize, marker: Marker) -> Self {
+        Numbers {
+            start,
+            end,
+            season: None,
+            episode: None,
+            episode_end: None,
+            date: None,
+            year: None,
+            marker,
+        }
+    }
 }
 
 fn num(s: &str) -> Option<i32> {
     s.parse().ok()
 }
 
-/// Follows `S01E01` with `-E02`, `E03`, `-04`… and returns the last episode and the end offset.
+/// Follows `S01E01` with `-E02`, `E03`, `-04`, ` 02`… and returns the last episode and the end
+/// offset.
 fn more_episodes(more: &Regex, s: &str, mut end: usize) -> (Option<i32>, usize) {
     let mut last = None;
     while let Some(c) = more.captures(&s[end..]) {
-        let (Some(m), Some(n)) = (c.get(1), c.get(1).and_then(|m| num(m.as_str()))) else {
+        let (Some(m0), Some(m)) = (c.get(0), c.get(1)) else {
             break;
         };
+        let Some(n) = num(m.as_str()) else { break };
+        // `E01 02 03`: a list written with spaces holds two-digit numbers only, each a word.
+        if m0.as_str().starts_with(' ')
+            && (m.len() != 2 || !matches!(s[end + m.end()..].chars().next(), None | Some(' ')))
+        {
+            break;
+        }
         last = Some(n);
         end += m.end();
     }
@@ -204,20 +286,75 @@ struct Ctx {
     anime: bool,
     /// Inside the series' own folder or a season folder: `Show 101` is episode 101.
     absolute: bool,
+    /// The season the enclosing folder names: `Season 4/Show [401]` is episode 1.
+    season: Option<i32>,
+    /// The file sits in a folder that names something (not `Movies`, not the root).
+    in_folder: bool,
 }
 
 fn is_year(n: i32) -> bool {
     (1900..2100).contains(&n)
 }
 
+/// Four-digit years (1900–2099) standing as words of their own, with their offsets. A scan,
+/// not a regex: adjacent years (`2012.2009`) must both be seen.
+fn years(s: &str) -> impl Iterator<Item = (usize, i32)> + '_ {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(3)).filter_map(move |i| {
+        let w = &b[i..i + 4];
+        let century = (w[0] == b'1' && w[1] == b'9') || (w[0] == b'2' && w[1] == b'0');
+        if !century || !w[2].is_ascii_digit() || !w[3].is_ascii_digit() {
+            return None;
+        }
+        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        if b.get(i + 4).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let d = |x: u8| i32::from(x - b'0');
+        Some((i, d(w[0]) * 1000 + d(w[1]) * 100 + d(w[2]) * 10 + d(w[3])))
+    })
+}
+
 /// `Show - 06`, `Show.307.HDTV`, `03 - Title`, `Show 02-03`: a bare number as the episode.
-fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
-    for c in re.bare.captures_iter(s) {
-        let (Some(m0), Some(m)) = (c.get(0), c.get(1)) else {
-            continue;
+fn bare_number(re: &Re, s: &str, whole_name: bool, ctx: Ctx) -> Option<Numbers> {
+    // The whole name is a number: `12.avi` in a show's folder, `0102` on its own (1x02).
+    let whole = s.trim();
+    if whole_name
+        && !whole.is_empty()
+        && whole.len() <= 4
+        && whole.bytes().all(|b| b.is_ascii_digit())
+    {
+        let n = num(whole)?;
+        if whole.len() == 4 && is_year(n) {
+            return None;
+        }
+        let (season, episode) = if ctx.in_folder || ctx.tv {
+            match ctx.season {
+                Some(sn) if whole.len() >= 3 && n / 100 == sn => (Some(sn), n % 100),
+                _ => (None, n),
+            }
+        } else if whole.len() >= 3 {
+            (Some(n / 100), n % 100)
+        } else {
+            return None;
         };
+        let mut out = Numbers::new(0, s.len(), Marker::Bare);
+        out.season = season;
+        out.episode = Some(episode);
+        return Some(out);
+    }
+    let mut pos = 0;
+    while let Some(c) = re.bare.captures_at(s, pos) {
+        let (Some(m0), Some(m)) = (c.get(0), c.get(1)) else {
+            break;
+        };
+        // The next try may reuse the separator after this number (`2005.211`).
+        pos = m.end();
         let Some(n) = num(m.as_str()) else { continue };
-        let end_n = c.get(2).and_then(|m| num(m.as_str()));
+        let end_m = c.get(2);
+        let end_n = end_m.and_then(|m| num(m.as_str()));
         let digits = m.as_str().len();
         if digits == 4 && is_year(n) {
             continue;
@@ -225,27 +362,47 @@ fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
         let rest = &s[m0.end()..];
         if m.start() == 0 {
             // A leading number is an episode only when set off like one: `03 - Title`,
-            // `003. Title`, `03-Title`, or in a TV context.
+            // `003. Title`, `03-Title`, a zero-padded `02.Title`, or in a TV context.
             let sep = &s[m.end()..];
+            let padded = digits >= 2 && m.as_str().starts_with('0');
             let set_off = sep.starts_with(" - ")
                 || sep.starts_with('-')
                 || sep.starts_with(". ")
-                || end_n.is_some();
-            if !ctx.tv && (!set_off || sep.is_empty()) {
+                || end_n.is_some()
+                || (padded && sep.len() > 1);
+            if !ctx.tv && !ctx.anime && (!set_off || sep.is_empty()) {
                 continue;
+            }
+            // `300 - 2 (2006)`: a dated name is a movie's, its leading number part of it.
+            if !ctx.tv && !ctx.anime && has_paren_year(sep) {
+                continue;
+            }
+            // `1-12 - Title`: season 1, episode 12 (a range pads both ends alike).
+            if let (Some(e), Some(em)) = (end_n, end_m) {
+                if digits == 1 && em.len() == 2 && s[em.end()..].starts_with(" - ") {
+                    let mut out = Numbers::new(m0.start(), em.end(), Marker::Bare);
+                    out.season = Some(n);
+                    out.episode = Some(e);
+                    return Some(out);
+                }
             }
         } else {
             if digits == 1 && !ctx.tv {
                 continue;
             }
+            // `OSS_117--Cairo`: a double dash joins a title to its subtitle.
+            if s[m.end()..].starts_with("--") {
+                continue;
+            }
             // `Apollo 13 (1995)`: a number followed by a year belongs to a movie title.
-            if !ctx.tv && !ctx.anime && re.year.is_match(rest) {
+            if !ctx.tv && !ctx.anime && years(rest).next().is_some() {
                 continue;
             }
         }
+        let split_allowed = !ctx.absolute || (ctx.season.is_some() && ctx.season == Some(n / 100));
         let (season, episode, episode_end) = if (digits == 3 || digits == 4)
             && !ctx.anime
-            && !ctx.absolute
+            && split_allowed
             && m.start() > 0
             && n % 100 > 0
         {
@@ -253,20 +410,88 @@ fn bare_number(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
         } else {
             (None, Some(n), end_n)
         };
-        return Some(Numbers {
-            start: m0.start(),
-            end: c.get(2).map_or(m.end(), |e| e.end()),
-            season,
-            episode,
-            episode_end,
-            date: None,
-        });
+        let mut end = end_m.map_or(m.end(), |e| e.end());
+        let mut episode_end = episode_end;
+        if season.is_none() && episode_end.is_some() {
+            if let Some((last, len)) = and_range_end(&s[end..]) {
+                episode_end = Some(last);
+                end += len;
+            }
+        }
+        let mut out = Numbers::new(content_start(s, m0), end, Marker::Bare);
+        out.season = season;
+        out.episode = episode;
+        out.episode_end = episode_end;
+        return Some(out);
     }
     None
 }
 
+/// Where a match's own text begins: patterns open with the separator before it.
+fn content_start(s: &str, m: regex::Match<'_>) -> usize {
+    match s[m.start()..].chars().next() {
+        Some(c) if !c.is_alphanumeric() && m.len() > c.len_utf8() => m.start() + c.len_utf8(),
+        _ => m.start(),
+    }
+}
+
+fn has_paren_year(s: &str) -> bool {
+    years(s).any(|(p, _)| p > 0 && s[..p].ends_with('(') && s[p + 4..].starts_with(')'))
+}
+
+/// `493-498.&.500-507`: the end of a further range joined by `&`.
+fn and_range_end(s: &str) -> Option<(i32, usize)> {
+    let t = s.trim_start_matches(['.', '_', ' ']);
+    let t = t.strip_prefix('&')?.trim_start_matches(['.', '_', ' ']);
+    let digits = |x: &str| x.bytes().take_while(u8::is_ascii_digit).count();
+    let a = digits(t);
+    if a == 0 || a > 4 {
+        return None;
+    }
+    let mut end = a;
+    if let Some(r) = t[a..].strip_prefix('-') {
+        let b = digits(r);
+        if b > 0 && b <= 4 {
+            end = a + 1 + b;
+        }
+    }
+    let last = t[..end].rsplit('-').next().and_then(num)?;
+    Some((last, s.len() - t.len() + end))
+}
+
 fn num_at(c: &regex::Captures<'_>, i: usize) -> Option<i32> {
     c.get(i).and_then(|m| num(m.as_str()))
+}
+
+/// `VII`, `sept`, `two` → 7, 7, 2.
+fn season_word_value(w: &str) -> Option<i32> {
+    const WORDS: &[&[&str]] = &[
+        &["one", "un", "i"],
+        &["two", "deux", "ii"],
+        &["three", "trois", "iii"],
+        &["four", "quatre", "iv"],
+        &["five", "cinq", "v"],
+        &["six", "vi"],
+        &["seven", "sept", "vii"],
+        &["eight", "huit", "viii"],
+        &["nine", "neuf", "ix"],
+        &["ten", "dix", "x"],
+        &["eleven", "xi"],
+        &["twelve", "xii"],
+        &["xiii"],
+        &["xiv"],
+        &["xv"],
+        &["xvi"],
+        &["xvii"],
+        &["xviii"],
+        &["xix"],
+        &["xx"],
+    ];
+    let lower = w.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .position(|names| names.contains(&lower.as_str()))
+        .and_then(|i| i32::try_from(i + 1).ok())
 }
 
 /// Every episode-like marker in `s`; the earliest decides where the title ends, and a season
@@ -277,52 +502,43 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     for c in re.sxxexx.captures_iter(s) {
         if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
             let (last, end) = more_episodes(&re.ep_more, s, em.end());
-            found.push(Numbers {
-                start: sm.start().saturating_sub(1),
-                end,
-                season: num(sm.as_str()),
-                episode: num(em.as_str()),
-                episode_end: last,
-                date: None,
-            });
+            let mut n = Numbers::new(sm.start().saturating_sub(1), end, Marker::Strong);
+            n.season = num(sm.as_str());
+            n.episode = num(em.as_str());
+            n.episode_end = last;
+            // `S2013E14`: seasons named by year carry the year too.
+            n.year = n.season.filter(|&y| sm.len() == 4 && is_year(y));
+            found.push(n);
         }
     }
     if let Some(c) = re.season_episode_words.captures(s) {
         if let (Some(m0), Some(em)) = (c.get(0), c.get(2)) {
             let (last, end) = more_episodes(&re.ep_more, s, em.end());
-            found.push(Numbers {
-                start: m0.start(),
-                end,
-                season: num_at(&c, 1),
-                episode: num(em.as_str()),
-                episode_end: last,
-                date: None,
-            });
+            let mut n = Numbers::new(content_start(s, m0), end, Marker::Strong);
+            n.season = num_at(&c, 1);
+            n.episode = num(em.as_str());
+            n.episode_end = last;
+            found.push(n);
         }
     }
     if let Some(c) = re.cap.captures(s) {
         if let Some(m0) = c.get(0) {
-            found.push(Numbers {
-                start: m0.start(),
-                end: m0.end(),
-                season: num_at(&c, 1),
-                episode: num_at(&c, 2),
-                episode_end: num_at(&c, 3),
-                date: None,
-            });
+            let mut n = Numbers::new(content_start(s, m0), m0.end(), Marker::Strong);
+            n.season = num_at(&c, 1);
+            n.episode = num_at(&c, 2);
+            n.episode_end = num_at(&c, 3);
+            found.push(n);
         }
     }
     if let Some(c) = re.nxnn.captures(s) {
         if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
             let (last, end) = more_episodes(&re.nx_more, s, em.end());
-            found.push(Numbers {
-                start: sm.start(),
-                end,
-                season: num(sm.as_str()),
-                episode: num(em.as_str()),
-                episode_end: last,
-                date: None,
-            });
+            let mut n = Numbers::new(sm.start(), end, Marker::Strong);
+            n.season = num(sm.as_str());
+            n.episode = num(em.as_str());
+            n.episode_end = last;
+            n.year = n.season.filter(|&y| sm.len() == 4 && is_year(y));
+            found.push(n);
         }
     }
     let mut date_span = None;
@@ -343,47 +559,75 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
             let (y, d) = if ymd { (x, z) } else { (z, x) };
             if valid_date(y, m, d) {
                 date_span = Some((a.start(), b.end()));
-                found.push(Numbers {
-                    start: a.start(),
-                    end: b.end(),
-                    season: None,
-                    episode: None,
-                    episode_end: None,
-                    date: Some(format!("{y:04}-{m:02}-{d:02}")),
-                });
+                let mut n = Numbers::new(a.start(), b.end(), Marker::Date);
+                n.date = Some(format!("{y:04}-{m:02}-{d:02}"));
+                found.push(n);
             }
         }
     }
     if let Some(c) = re.episode_word.captures(s) {
         if let (Some(m0), Some(em)) = (c.get(0), c.get(1)) {
             let (last, end) = more_episodes(&re.ep_more, s, em.end());
-            found.push(Numbers {
-                start: m0.start(),
-                end,
-                season: None,
-                episode: num(em.as_str()),
-                episode_end: last,
-                date: None,
-            });
+            let mut n = Numbers::new(content_start(s, m0), end, Marker::EpisodeWord);
+            n.episode = num(em.as_str());
+            n.episode_end = last;
+            found.push(n);
+        }
+    }
+    if let Some(c) = re.n_of_m.captures(s) {
+        if let (Some(m0), Some(em)) = (c.get(0), c.get(1)) {
+            let mut n = Numbers::new(content_start(s, m0), m0.end(), Marker::EpisodeWord);
+            n.episode = num(em.as_str());
+            found.push(n);
         }
     }
     if let Some(c) = re.season_only.captures(s) {
-        if let (Some(m0), Some(sm)) = (c.get(0), c.get(1)) {
-            found.push(Numbers {
-                start: m0.start(),
-                end: sm.end(),
-                season: num(sm.as_str()),
-                episode: None,
-                episode_end: None,
-                date: None,
-            });
+        if let (Some(m0), Some(sm)) = (c.get(0), c.get(1).or_else(|| c.get(2))) {
+            let mut n = Numbers::new(content_start(s, m0), sm.end(), Marker::SeasonOnly);
+            n.season = num(sm.as_str());
+            found.push(n);
+        }
+    }
+    if let Some(c) = re.season_words.captures(s) {
+        if let (Some(m0), Some(w)) = (c.get(0), c.get(1)) {
+            let mut n = Numbers::new(content_start(s, m0), w.end(), Marker::SeasonOnly);
+            n.season = season_word_value(w.as_str());
+            found.push(n);
+        }
+    }
+    if let Some(c) = re.season_other.captures(s) {
+        let sm = (1..=4).find_map(|i| c.get(i));
+        if let (Some(m0), Some(sm)) = (c.get(0), sm) {
+            let mut n = Numbers::new(content_start(s, m0), m0.end(), Marker::SeasonOnly);
+            n.season = num(sm.as_str());
+            found.push(n);
+        }
+    }
+    if let Some(m) = re.anime_special.find(&s[..noise]) {
+        if m.start() > 0 {
+            found.push(Numbers::new(content_start(s, m), m.end(), Marker::Special));
+        }
+    }
+    // `Show 2013 Christmas Special`: a special after a year; the year ends the title.
+    if let Some(c) = re.special.captures(s) {
+        if let (Some(m0), None) = (c.get(0), c.get(1)) {
+            if let Some((pos, y)) = years(&s[..m0.start()]).last() {
+                if pos > 0 {
+                    let mut n = Numbers::new(pos, pos + 4, Marker::Special);
+                    n.year = Some(y);
+                    found.push(n);
+                }
+            }
         }
     }
     let first_marker = found.iter().map(|n| n.start).min().unwrap_or(s.len());
     // A bare number only when nothing stronger names the episode (`The.100.S01E13`).
-    let strong = found.iter().any(|n| n.episode.is_some());
+    let strong = found
+        .iter()
+        .any(|n| n.episode.is_some() || n.year.is_some());
+    let bare_end = noise.min(first_marker);
     if let Some(n) = (!strong)
-        .then(|| bare_number(re, &s[..noise.min(first_marker)], ctx))
+        .then(|| bare_number(re, &s[..bare_end], bare_end == s.len(), ctx))
         .flatten()
     {
         let in_date = date_span.is_some_and(|(a, b)| n.start < b && n.end > a);
@@ -400,15 +644,30 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     }
     let best_i = best_i?;
     let mut best = found.swap_remove(best_i);
-    if best.episode.is_none() && best.date.is_none() {
+    if best.episode.is_none() && best.date.is_none() && best.marker != Marker::Special {
         if let Some(later) = found
             .iter()
-            .filter(|n| n.episode.is_some() && n.start >= best.start)
+            .filter(|n| n.episode.is_some() && n.start >= best.end)
             .min_by_key(|n| n.start)
         {
             best.episode = later.episode;
             best.episode_end = later.episode_end;
             best.season = best.season.or(later.season);
+            best.marker = Marker::Strong;
+        }
+    } else if best.marker == Marker::EpisodeWord && best.season.is_none() {
+        // `Show.E02.S2010`: a season right after the episode.
+        if let Some(later) = found.iter().find(|n| {
+            n.marker == Marker::SeasonOnly
+                && n.start >= best.end
+                && s[best.end..n.start].len() <= 2
+                && s[n.start..].starts_with(['s', 'S'])
+                && s[n.start + 1..].starts_with(|c: char| c.is_ascii_digit())
+        }) {
+            best.season = later.season;
+            best.year = later.season.filter(|&y| is_year(y));
+            best.end = later.end;
+            best.marker = Marker::Strong;
         }
     }
     Some(best)
@@ -423,59 +682,87 @@ fn clean_title(s: &str) -> String {
     };
     let mut out = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
     loop {
-        let t = out
-            .trim_matches(|c: char| {
-                matches!(
-                    c,
-                    '-' | ' ' | '[' | ']' | '(' | ')' | '.' | ',' | '{' | '}' | '+' | '~'
-                )
-            })
-            .to_string();
-        if t == out {
+        let t = out.trim_matches(|c: char| {
+            matches!(
+                c,
+                '-' | ' ' | '[' | ']' | '(' | ')' | '.' | ',' | '{' | '}' | '+' | '~' | ':'
+            )
+        });
+        if t.len() == out.len() {
             break;
         }
-        out = t;
+        out = t.to_string();
     }
     out
 }
 
-/// Start of the first release-group word (resolution, codec, source…), if any.
+/// Start of the first release-group word (resolution, codec, source…), if any. A language
+/// word counts only when release words follow it (`Title.FRENCH.DVDRip`), not a year or more
+/// title (`Immersion.French.2011`).
 fn noise_start(re: &Re, s: &str) -> Option<usize> {
-    re.noise.find(s).map(|m| {
+    let strong = re.noise.find(s).map(|m| {
         // The match includes the leading separator.
         if m.start() == 0 && !s[..m.end()].starts_with(|c: char| c.is_alphanumeric()) {
             0
         } else {
             m.start()
         }
-    })
+    });
+    let limit = strong.unwrap_or(s.len());
+    let mut chain_start: Option<usize> = None;
+    let mut pos = 0;
+    while let Some(m) = re.lang.find_at(s, pos) {
+        let cs = content_start(s, m);
+        if cs >= limit {
+            break;
+        }
+        pos = m.end().saturating_sub(1).max(cs + 1);
+        if cs == 0 {
+            // A name never starts with its language (`French.Immersion`).
+            continue;
+        }
+        let start = chain_start.unwrap_or(m.start());
+        if strong.is_some_and(|st| st <= m.end()) {
+            return Some(start);
+        }
+        // `Title.FRENCH.2011.STV`: a year right after the language, unless the same word
+        // comes back among the release words (`Immersion.French.2011…QC.FRENCH`).
+        let word = s[cs..m.end()].trim_end_matches(|c: char| !c.is_alphanumeric());
+        let rest = &s[m.end()..];
+        if years(rest).next().is_some_and(|(p, _)| p == 0)
+            && !rest
+                .to_ascii_lowercase()
+                .contains(&word.to_ascii_lowercase())
+        {
+            return Some(start);
+        }
+        // Languages in a row (`FRENCH.ENGLISH.NTSC`) stand or fall together.
+        chain_start = re
+            .lang
+            .find_at(s, m.end().saturating_sub(1))
+            .filter(|n| n.start() + 1 >= m.end() && n.start() <= m.end())
+            .map(|_| start);
+    }
+    strong
 }
 
 /// A year that ends the title (`Title 2009 1080p`, `Title (2009)`): the last one before the
 /// release words, never the first word (`2012 2009`, `1917`).
-fn find_year(re: &Re, s: &str, limit: usize) -> Option<(usize, i32)> {
-    let mut found = None;
+fn find_year(s: &str, limit: usize) -> Option<(usize, i32)> {
     let hay = &s[..limit.min(s.len())];
     // A year in parentheses is the release year: the first such wins.
-    for c in re.year.captures_iter(hay) {
-        if let Some(m) = c.get(1) {
-            if m.start() > 0 && hay[..m.start()].ends_with('(') && hay[m.end()..].starts_with(')') {
-                return Some((m.start(), num(m.as_str()).unwrap_or(0)));
-            }
+    for (pos, y) in years(hay) {
+        if pos > 0 && hay[..pos].ends_with('(') && hay[pos + 4..].starts_with(')') {
+            return Some((pos, y));
         }
     }
-    for c in re.year.captures_iter(hay) {
-        if let Some(m) = c.get(1) {
-            if s[..m.start()]
+    years(hay)
+        .filter(|&(pos, _)| {
+            !s[..pos]
                 .trim_matches(|c: char| !c.is_alphanumeric())
                 .is_empty()
-            {
-                continue;
-            }
-            found = Some((m.start(), num(m.as_str()).unwrap_or(0)));
-        }
-    }
-    found
+        })
+        .last()
 }
 
 struct NamePart {
@@ -483,34 +770,65 @@ struct NamePart {
     year: Option<i32>,
 }
 
+/// Words that end a title only when nothing but release words follows them: `Alien DC (1979)`
+/// but `A Very Harold & Kumar 3D Christmas`.
+/// Matched only when written in capitals (`This.is.Us` keeps its last word).
+const WEAK_TAIL: &[&str] = &[
+    "dc", "se", "3d", "hdc", "xxx", "us", "uk", "gb", "custom", "ultrahd",
+];
+
+/// Language tags that can lead a name (`Fr - Title`).
+const LANG_PREFIX: &[&str] = &[
+    "fr", "en", "es", "de", "it", "vo", "vf", "vost", "eng", "fre",
+];
+
 /// Title and year of a name with no episode marker before `limit`.
 fn title_part(re: &Re, s: &str, limit: usize) -> NamePart {
     let limit = limit.min(s.len());
-    let noise = noise_start(re, &s[..limit]).unwrap_or(limit);
-    let year = find_year(re, s, limit.min(noise.max(limit.min(s.len()))));
-    let mut end = noise.min(limit);
+    // Release words in front (`h265 - HEVC Riddick…`, `HD 720p: Show…`) are skipped.
+    let mut from = 0;
+    while let Some(m) = re.lead_noise.find(&s[from..limit]) {
+        if m.end() == 0 || from + m.end() >= limit {
+            break;
+        }
+        from += m.end();
+    }
+    let body = &s[from..limit];
+    let noise = noise_start(re, body).unwrap_or(body.len());
+    let mut end = noise;
     let mut y = None;
-    if let Some((pos, yr)) = year {
-        if pos <= end || pos < limit {
-            end = end.min(pos);
-            y = Some(yr);
+    if let Some((pos, yr)) = find_year(body, noise) {
+        end = pos;
+        y = Some(yr);
+    } else if let Some((_, yr)) = years(&body[noise..]).next() {
+        // `Title.DVDRip.2009`: a year among the release words still dates it.
+        y = Some(yr);
+    }
+    // `Title [Director 1987] [Xvid]`: a bracket after the title starts the release words.
+    if let Some(open) = body[..end].find('[') {
+        if body[..open].chars().any(char::is_alphanumeric) {
+            end = open;
         }
     }
-    let mut title = clean_title(&s[..end]);
+    let mut title = clean_title(&body[..end]);
     if title.is_empty() && limit == s.len() {
         // Nothing but release words or a year (`stv`, `2012`): the name is the title.
         title = clean_title(s);
-        if y.is_none() {
-            if let Some(c) = re.year.captures(s) {
-                let only = c.get(1).filter(|m| clean_title(s) == m.as_str());
-                y = only.and_then(|m| num(m.as_str()));
-            }
-        }
     }
-    // `Show Name - Other Name`, `Title - Subtitle`: the first part names it.
-    for sep in [" - ", ".-."] {
-        if let Some((first, _)) = title.split_once(sep) {
-            if first.chars().any(char::is_alphanumeric) && first.len() > 2 {
+    if y.is_none() && title.len() == 4 {
+        y = num(&title).filter(|&n| is_year(n));
+    }
+    // `Show Name - Other Name`, `Title - Subtitle`: the first part names it; not `300 - 2`.
+    for sep in [" - ", ".-.", "--"] {
+        if let Some((first, rest)) = title.split_once(sep) {
+            let rest_is_number = rest.trim().bytes().all(|b| b.is_ascii_digit());
+            if LANG_PREFIX.iter().any(|l| first.eq_ignore_ascii_case(l)) {
+                title = clean_title(rest);
+                if let Some((first, _)) = title.split_once(" - ") {
+                    title = clean_title(first);
+                }
+            } else if first.chars().any(char::is_alphanumeric) && first.len() > 2 && !rest_is_number
+            {
                 title = clean_title(first);
             }
         }
@@ -521,6 +839,33 @@ fn title_part(re: &Re, s: &str, limit: usize) -> NamePart {
             title.truncate(open);
         }
     }
+    // Trailing tags that only mean something at the end (`Aliens SE`, `The Voice UK`), and a
+    // number range right before an episode marker (`Show 313-315 s16e03`).
+    while let Some((head, last)) = title.rsplit_once(' ') {
+        let range = limit < s.len()
+            && last.split_once('-').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.bytes().all(|c| c.is_ascii_digit())
+            });
+        let ep_word = limit < s.len()
+            && (last.eq_ignore_ascii_case("ep") || last.eq_ignore_ascii_case("episode"));
+        if range || ep_word {
+            title = head.to_string();
+            continue;
+        }
+        // `Dragon-HDC`: a tag may hang on the last word by a dash.
+        let (head, last) = match last.rsplit_once('-') {
+            Some((_, tag)) => (&title[..title.len() - tag.len() - 1], tag),
+            None => (head, last),
+        };
+        let capitals = !last.bytes().any(|b| b.is_ascii_lowercase()) || last == "3d";
+        if !(capitals && WEAK_TAIL.iter().any(|w| last.eq_ignore_ascii_case(w))) {
+            break;
+        }
+        title = head.trim_end().to_string();
+    }
     NamePart { title, year: y }
 }
 
@@ -529,9 +874,46 @@ fn strip_leading_groups<'a>(re: &Re, mut s: &'a str) -> &'a str {
         if m.end() >= s.len() {
             break;
         }
+        // `[Group][Title][04]`: a bracketed number is the episode, not a group.
+        let inner = s[..m.end()].trim_end_matches([' ', '.', '_', '-']);
+        let inner = inner.get(1..inner.len().saturating_sub(1)).unwrap_or("");
+        if !inner.is_empty() && inner.len() <= 4 && inner.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
         s = &s[m.end()..];
     }
     s
+}
+
+/// `blow-how.to.be.single.2016.1080p.bluray.x264`: an all-lower-case scene name whose group
+/// leads instead of trailing.
+fn strip_group_prefix(s: &str) -> &str {
+    let lower = !s.bytes().any(|b| b.is_ascii_uppercase() || b == b' ');
+    let first = s.split('.').next().unwrap_or("");
+    let last = s.rsplit('.').next().unwrap_or("");
+    if lower && s.contains('.') && !last.contains('-') {
+        if let Some((group, _)) = first.split_once('-') {
+            if !group.is_empty() && group.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return &s[group.len() + 1..];
+            }
+        }
+    }
+    s
+}
+
+/// Placeholder file names that say nothing about the title: the folder does.
+const PLACEHOLDER_STEMS: &[&str] = &["file", "video", "movie", "film", "main", "feature"];
+
+/// Same words once accents, case and punctuation are set aside.
+fn same_name(a: &str, b: &str) -> bool {
+    let fold = |s: &str| super::normalize(&super::sort_key::fold_accents(s));
+    let a = fold(a);
+    !a.is_empty() && a == fold(b)
+}
+
+fn is_generic_folder(f: &str) -> bool {
+    let lower = f.to_lowercase();
+    GENERIC_FOLDERS.contains(&lower.as_str())
 }
 
 /// Guesses everything a path's name says. `tv_hint` is true in a TV library.
@@ -566,9 +948,54 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     }
 
     let stem_raw = strip_ext(file);
+    // Subtitles and other side files are named loosely; a video's own name is authoritative.
+    let is_video = file.rsplit_once('.').is_some_and(|(_, ext)| {
+        !["srt", "sub", "idx", "ass", "ssa", "nfo", "txt"]
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(ext))
+    });
+    // A folder given as the path (`Show/Season 2`, `Show/Specials`): the season it names.
+    if stem_raw.len() == file.len() {
+        if let Some(season) = season_of_folder_name(file) {
+            g.kind = "episode";
+            g.season = Some(season);
+            g.title = folders
+                .iter()
+                .rev()
+                .find(|f| !is_generic_folder(f))
+                .map(|f| title_part(re, f, f.len()).title);
+            g.confidence = 0.6;
+            return g;
+        }
+    }
     let stem_owned = re.provider.replace_all(stem_raw, " ");
-    let stem = strip_leading_groups(re, &stem_owned);
-    let anime = stem.len() != stem_owned.len() && stem_owned.trim_start().starts_with('[');
+    // `From [ WWW.SITE.COM ] - Title…`: what precedes a site's name is advertising.
+    let stem_owned = match re.site_prefix.find(&stem_owned) {
+        Some(m) if m.end() < stem_owned.len() => {
+            std::borrow::Cow::Owned(stem_owned[m.end()..].to_string())
+        }
+        _ => stem_owned,
+    };
+    let stem_grouped = strip_leading_groups(re, &stem_owned);
+    let anime = stem_grouped.len() != stem_owned.len() && stem_owned.trim_start().starts_with('[');
+    // A scene group in front (`grp-the.title.2016…`), unless the folder shows the hyphen belongs
+    // to the title (`Spider-Man (2002)/spider-man.2002…`).
+    let folder_has_name = folders.last().is_some_and(|f| {
+        let name = super::normalize(&super::title_and_year(f).0);
+        !name.is_empty() && super::normalize(stem_grouped).starts_with(&name)
+    });
+    let stem = if folder_has_name {
+        stem_grouped
+    } else {
+        strip_group_prefix(stem_grouped)
+    };
+    // Camera and phone names (`IMG_1234`, `VID_20240101_120000`): no title, no episode.
+    if re.camera.is_match(stem) {
+        g.kind = "home_video";
+        g.title = Some(stem.to_string());
+        g.confidence = 0.3;
+        return g;
+    }
 
     // Folder context: a season folder and the series folder above it.
     let season_folder = folders
@@ -580,8 +1007,9 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     let folder_strs: Vec<String> = folders.iter().map(|s| s.to_string()).collect();
     // A suffix (`Movie-trailer`) marks an extra only on a clean name: `Show.S03.x264-SCENE`
     // ends in a release group.
-    let extra = extra_type_of(&folder_strs, "").or_else(|| {
-        let head = stem.rfind(['-', '.', '_', ' ']).map_or("", |i| &stem[..i]);
+    let head = stem.rfind(['-', '.', '_', ' ']).map_or("", |i| &stem[..i]);
+    let by_folder = extra_type_of(&folder_strs, "");
+    let extra = by_folder.or_else(|| {
         if noise_start(re, head).is_some() {
             None
         } else {
@@ -591,10 +1019,48 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     if let Some(t) = extra {
         g.kind = "extra";
         g.extra_type = Some(t);
-        g.title = Some(clean_title(stem));
+        if by_folder.is_some() || head.is_empty() {
+            g.title = Some(clean_title(stem));
+        } else {
+            // `Movie (2010)-trailer`: the title and year of what it belongs to.
+            let np = title_part(re, head, head.len());
+            g.title = Some(np.title);
+            g.year = np.year;
+        }
         g.confidence = 0.8;
         return g;
     }
+
+    // Placeholder names (`file.mkv`) inside a named folder: the folder speaks for the file.
+    if PLACEHOLDER_STEMS
+        .iter()
+        .any(|p| stem.eq_ignore_ascii_case(p))
+        && folders.last().is_some_and(|f| !is_generic_folder(f))
+    {
+        let mut g2 = guess(&folders.join("/"), tv_hint);
+        g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
+        g2.imdb_id = g2.imdb_id.or(g.imdb_id);
+        g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
+        return g2;
+    }
+
+    // `Film Title-f01-Series Title`: the film's own title follows the marker;
+    // `Title-x01-Bonus Title`: a bonus, named after what it belongs to.
+    let mut name = stem;
+    let mut film = false;
+    if let Some(m) = re.film.find(name) {
+        film = true;
+        name = &name[m.end()..];
+    }
+    let mut bonus_rest = None;
+    if let Some(m) = re.bonus.find(name) {
+        let before = &name[..m.start()];
+        if find_numbers(re, before, Ctx::default()).is_none() {
+            bonus_rest = Some(&name[m.end()..]);
+            name = before;
+        }
+    }
+    let stem = name;
 
     let in_series_folder = folders.last().is_some_and(|f| {
         let (name, _) = super::title_and_year(f);
@@ -605,15 +1071,27 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         tv: tv_hint || season_folder.is_some(),
         anime,
         absolute: season_folder.is_some() || in_series_folder,
+        season: season_folder.map(|(_, s)| s),
+        in_folder: folders.last().is_some_and(|f| !is_generic_folder(f)),
     };
     let numbers = find_numbers(re, stem, ctx);
-    // An obfuscated or bare file name inside a release folder that names the episode
-    // (`Show.S01E02.720p-GRP/abc123.mkv`): the folder speaks for the file.
-    if numbers.is_none() && season_folder.is_none() {
+    // A release folder that names the episode (`Show.S01E02.720p-GRP/abc123.mkv`,
+    // `Show.S02E06.Title/Title - Show S2 (Ep 6).srt`) speaks for the file inside it when the
+    // file's own name says less or the same.
+    if season_folder.is_none() {
         if let Some(parent) = folders.last() {
-            if find_numbers(re, parent, Ctx::default())
-                .is_some_and(|n| n.episode.is_some() || n.season.is_some() || n.date.is_some())
-            {
+            let pn = find_numbers(re, parent, Ctx::default());
+            let use_parent = match (&numbers, &pn) {
+                (None, Some(p)) => p.episode.is_some() || p.season.is_some() || p.date.is_some(),
+                (Some(n), Some(p)) => {
+                    p.marker == Marker::Strong
+                        && p.episode.is_some()
+                        && (n.marker == Marker::Bare
+                            || (!is_video && (n.season, n.episode) == (p.season, p.episode)))
+                }
+                _ => false,
+            };
+            if use_parent {
                 let mut g2 = guess(&folders.join("/"), tv_hint);
                 g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
                 g2.imdb_id = g2.imdb_id.or(g.imdb_id);
@@ -624,30 +1102,38 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     }
     let mut title_from_name = None;
     let mut year;
+    let mut special = false;
     match &numbers {
         Some(n) => {
             let np = title_part(re, stem, n.start);
             if !np.title.is_empty() {
                 title_from_name = Some(np.title);
             }
-            year = np.year;
+            year = np.year.or(n.year);
             g.season = n.season;
             g.episode = n.episode;
             g.episode_end = n.episode_end;
             g.date = n.date.clone();
+            special = n.marker == Marker::Special;
+            // `Show.1991.E01`: a year right before a season-less episode numbers the season.
+            if n.marker == Marker::EpisodeWord && g.season.is_none() {
+                let before = stem[..n.start].trim_end_matches(['.', '_', ' ', '-']);
+                if let Some((pos, y)) = years(before).last() {
+                    if pos + 4 == before.len() && pos > 0 {
+                        g.season = Some(y);
+                    }
+                }
+            }
             let after = &stem[n.end.min(stem.len())..];
             let after = after.trim_start_matches(|c: char| !c.is_alphanumeric());
             let limit = noise_start(re, after).unwrap_or(after.len());
-            let limit = re
-                .year
-                .find(&after[..limit])
-                .map(|m| m.start())
+            let limit = years(&after[..limit])
+                .next()
+                .map(|(pos, _)| pos)
                 .unwrap_or(limit);
             if year.is_none() {
-                if let Some(c) = re.year.captures(after) {
-                    if let Some(m) = c.get(1).filter(|m| m.start() == 0) {
-                        year = num(m.as_str());
-                    }
+                if let Some((0, y)) = years(after).next() {
+                    year = Some(y);
                 }
             }
             let et = clean_title(&after[..limit]);
@@ -661,6 +1147,11 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
                 title_from_name = Some(np.title);
             }
             year = np.year;
+        }
+    }
+    if year.is_none() {
+        if let Some(rest) = bonus_rest {
+            year = years(rest).next().map(|(_, y)| y);
         }
     }
 
@@ -684,9 +1175,21 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
             g.episode_title = title_from_name.take();
         }
     }
-    let is_episode = g.season.is_some() || g.episode.is_some() || g.date.is_some();
+    let is_episode = g.season.is_some() || g.episode.is_some() || g.date.is_some() || special;
     if g.season.is_none() && g.episode.is_some() {
         g.season = season_folder.map(|(_, s)| s);
+    }
+    // `Show S02/E01.mkv`, `Unsafe Season 02/Show-E01.mkv`: the folder's season.
+    let mut folder_marker = None;
+    if g.season.is_none() && g.episode.is_some() && season_folder.is_none() {
+        if let Some(parent) = folders.last() {
+            if let Some(pn) = find_numbers(re, parent, Ctx::default()) {
+                if pn.marker == Marker::SeasonOnly {
+                    g.season = pn.season;
+                    folder_marker = Some((folders.len() - 1, pn.start, pn.end));
+                }
+            }
+        }
     }
 
     // The title: from the name, else from the nearest meaningful folder.
@@ -696,16 +1199,19 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     };
     let folder_title = series_folder_idx.and_then(|mut i| loop {
         let f = folders[i];
-        let lower = f.to_lowercase();
-        if !GENERIC_FOLDERS.contains(&lower.as_str()) && season_of_folder_name(f).is_none() {
+        if !is_generic_folder(f) && season_of_folder_name(f).is_none() {
             let f = strip_leading_groups(re, f);
-            let np = title_part(
-                re,
-                f,
-                find_numbers(re, f, Ctx::default())
-                    .map(|n| n.start)
-                    .unwrap_or(f.len()),
-            );
+            let marker = match folder_marker {
+                Some((fi, a, b)) if fi == i => Some((a, b)),
+                _ => find_numbers(re, f, Ctx::default()).map(|n| (n.start, n.end)),
+            };
+            let mut np = title_part(re, f, marker.map_or(f.len(), |(a, _)| a));
+            if np.title.is_empty() {
+                // `S02 Some Series`: the name after a leading season marker.
+                if let Some((_, b)) = marker {
+                    np = title_part(re, &f[b..], f.len() - b);
+                }
+            }
             if !np.title.is_empty() {
                 break Some(np);
             }
@@ -746,6 +1252,12 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     }
     match title_from_name {
         Some(t) => {
+            // `La Science des Rêves (2006)/La.Science.Des.Reves.FRENCH…`: the folder writes
+            // the same title better (accents, case).
+            let t = match &folder_title {
+                Some(ft) if ft.year.is_some() && same_name(&t, &ft.title) => ft.title.clone(),
+                _ => t,
+            };
             g.title = Some(t);
             g.year = year.or_else(|| folder_title.as_ref().and_then(|f| f.year));
         }
@@ -760,13 +1272,13 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
             }
         }
     }
-    if is_episode || (tv_hint && g.season.is_some()) {
+    let bonus_episode = bonus_rest.is_some() && !film && g.year.is_none();
+    if is_episode || bonus_episode || (tv_hint && g.season.is_some()) {
         g.kind = "episode";
         g.confidence = if g.episode.is_some() { 0.9 } else { 0.6 };
     } else {
         g.kind = "movie";
         g.confidence = if g.year.is_some() { 0.8 } else { 0.5 };
-        let _ = re.part.is_match(stem);
     }
     g
 }

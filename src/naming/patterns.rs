@@ -62,7 +62,12 @@ fn build() -> Patterns {
         sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})(?:(?:[ ._-]?e|-)(\d{1,4}))?"),
         nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2})x(\d{2,3})(?:[^a-z0-9]|$)"),
         bare_episode: re(r"(?i)^(?:e|ep|episode)?[ ._-]*(\d{1,3})(?:[^0-9]|$)"),
-        season_folder: re(r"(?i)^(?:season|series|saison|staffel|s)[ ._-]*(\d{1,4})$"),
+        season_folder: re(concat!(
+            r"(?i)^(?:(?:season|series|saison|staffel|stagione|temporada|seizoen|sæson|saeson|kausi|",
+            r"säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон|s)[ ._-]*(\d{1,4})",
+            r"|(\d{1,2})\.?[ ._-]*(?:staffel|season|saison|temporada|stagione))",
+            r"(?:[ ._-]*\((?:19|20)\d{2}\))?$"
+        )),
         year: re(r"(?:^|[ ._(\[-])((?:19|20)\d{2})(?:[ ._)\]-]|$)"),
         part: re(r"(?i)[ ._-](?:cd|dvd|part|pt|disc|disk)[ ._-]?(\d{1,2})$"),
         release_tag: re(
@@ -107,7 +112,9 @@ impl Patterns {
         }
         let lower = stem.to_lowercase();
         for (suffix, extra_type) in EXTRA_SUFFIXES {
-            let matches = lower == *suffix
+            // Only a few names are extras on their own (`trailer.mp4`); `clip.mp4` is not.
+            let whole_name = matches!(*suffix, "trailer" | "sample" | "theme");
+            let matches = (whole_name && lower == *suffix)
                 || [b'-', b'.', b'_'].iter().any(|sep| {
                     lower.len() > suffix.len()
                         && lower.ends_with(suffix)
@@ -234,12 +241,15 @@ impl Patterns {
 
 fn season_of_folder(p: &Patterns, name: &str) -> Option<i32> {
     let lower = name.trim().to_lowercase();
-    if lower == "specials" || lower == "special" || lower == "extras season" {
+    if matches!(
+        lower.as_str(),
+        "specials" | "special" | "extras season" | "extras"
+    ) {
         return Some(0);
     }
     p.season_folder
         .captures(&lower)
-        .and_then(|c| c.get(1))
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
         .and_then(|m| m.as_str().parse().ok())
 }
 

@@ -168,3 +168,34 @@ fn guess_basics() {
     assert_eq!(m.tmdb_id.as_deref(), Some("603"));
     assert_eq!(m.imdb_id.as_deref(), Some("tt0133093"));
 }
+
+#[test]
+fn guess_general_rules() {
+    // Spelled-out and Roman seasons, disc markers.
+    let g = guess("Lost Saison IV FRENCH.DVDRip.nfo", false);
+    assert_eq!((g.kind, g.season), ("episode", Some(4)));
+    assert_eq!(g.title.as_deref(), Some("Lost"));
+    let g = guess("Lost.S03D02.NTSC.DVDR", false);
+    assert_eq!(g.season, Some(3));
+    // Space-separated episode lists stop at words that are not two-digit numbers.
+    let g = guess("Some Show E04 05 06", false);
+    assert_eq!((g.episode, g.episode_end), (Some(4), Some(6)));
+    let g = guess("Season 3/S03E04 10-30 [HDTV].mkv", false);
+    assert_eq!(g.episode_end, None);
+    // Adjacent years: the first is the title.
+    let g = guess("1917.2019.1080p.BluRay.mkv", false);
+    assert_eq!((g.title.as_deref(), g.year), (Some("1917"), Some(2019)));
+    // A hyphen that the folder shows is part of the title is not a group prefix.
+    let g = guess(
+        "Spider-Man (2002)/spider-man.2002.1080p.bluray.x264.mkv",
+        false,
+    );
+    assert_eq!(g.title.as_deref(), Some("Spider-Man"));
+    // Camera names are not episodes.
+    let g = guess("IMG_1234.MOV", false);
+    assert_eq!(g.kind, "home_video");
+    assert_eq!(g.episode, None);
+    // A season folder's number splits a three-digit episode.
+    let g = guess("Show/Season 2/Show [203] Title.avi", false);
+    assert_eq!((g.season, g.episode), (Some(2), Some(3)));
+}
