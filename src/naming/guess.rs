@@ -28,6 +28,20 @@ pub struct NameGuess {
     pub imdb_id: Option<String>,
     pub tvdb_id: Option<String>,
     pub confidence: f32,
+    /// A 3D file (Jellyfin's Format3D: `hsbs`, `sbs`, `htab`, `tab`, `fsbs`, `ftab`, `sbs3d`,
+    /// `mvc` as a word of the file name; `3d` alone says nothing about the layout).
+    pub is_3d: bool,
+    pub format_3d: Option<&'static str>,
+    /// A `.disc` stub standing for a disc on a shelf, with the medium its name gives.
+    pub is_stub: bool,
+    /// `dvd`, `hddvd`, `bluray`, `vhs` or `tv`.
+    pub stub_type: Option<&'static str>,
+    /// Every episode of a multi-episode file (`E01E02E04` → 1, 2, 4); empty for one or none.
+    #[serde(skip)]
+    pub episode_list: Vec<i32>,
+    /// Every season of a season pack (`Season 1-3` → 1, 2, 3); empty for one or none.
+    #[serde(skip)]
+    pub season_list: Vec<i32>,
 }
 
 struct Re {
@@ -75,7 +89,7 @@ fn build() -> Re {
     let re = |s: &str| Regex::new(s).expect("naming regex literal compiles");
     Re {
         provider: re(
-            r"(?i)[\[{(]?\s*(tmdb|imdb|tvdb|tvmaze)(?:id)?\s*[=\-:]\s*(tt\d+|\d+)\s*[\]})]?",
+            r"(?i)([\[{(])\s*(tmdb|imdb|tvdb|tvmaze)(?:id)?\s*[=\-:]\s*(tt\d+|\d+)\s*([\]})])",
         ),
         imdb_bare: re(r"(?i)(?:^|[^a-z0-9])(tt\d{7,8})(?:[^0-9]|$)"),
         sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,4})[ ._-]*x?(?:e|x|ep)(\d{1,4})(?:[^0-9]|$)"),
@@ -231,6 +245,8 @@ struct Numbers {
     /// A year the marker itself carries (`S2013E14`, `Show 2013 Special`).
     year: Option<i32>,
     marker: Marker,
+    /// Every episode (or, for a season marker, every season) when more than one is named.
+    list: Vec<i32>,
 }
 
 impl Numbers {
@@ -244,6 +260,7 @@ impl Numbers {
             date: None,
             year: None,
             marker,
+            list: Vec::new(),
         }
     }
 }
@@ -252,10 +269,27 @@ fn num(s: &str) -> Option<i32> {
     s.parse().ok()
 }
 
-/// Follows `S01E01` with `-E02`, `E03`, `-04`, ` 02`… and returns the last episode and the end
-/// offset.
-fn more_episodes(more: &Regex, s: &str, mut end: usize) -> (Option<i32>, usize) {
+/// Longest list a range expands to (`E01-E24`); a wider one is not a list of episodes.
+const MAX_LIST: i32 = 200;
+
+/// Appends `n` to `list`, or every number from the last one up to `n` when `range`.
+fn push_numbers(list: &mut Vec<i32>, n: i32, range: bool) {
+    match list.last() {
+        Some(&prev) if range && n > prev && n - prev <= MAX_LIST => list.extend(prev + 1..=n),
+        _ => list.push(n),
+    }
+}
+
+/// Follows `S01E01` with `-E02`, `E03`, `-04`, ` 02`… and returns the last episode, the end
+/// offset and every episode named (empty when there is only the first).
+fn more_episodes(
+    more: &Regex,
+    s: &str,
+    first: Option<i32>,
+    mut end: usize,
+) -> (Option<i32>, usize, Vec<i32>) {
     let mut last = None;
+    let mut list = Vec::new();
     while let Some(c) = more.captures(&s[end..]) {
         let (Some(m0), Some(m)) = (c.get(0), c.get(1)) else {
             break;
@@ -267,10 +301,17 @@ fn more_episodes(more: &Regex, s: &str, mut end: usize) -> (Option<i32>, usize) 
         {
             break;
         }
+        if list.is_empty() {
+            list.extend(first);
+        }
+        // `E01-03`, `E01-E03`, `S01E01-S01E21` are ranges; `E01E02E04`, `1x01-1x02` are lists.
+        let joint = &m0.as_str()[..m.start()];
+        let range = joint.contains(['-', '~']) && !joint.bytes().any(|b| matches!(b, b'x' | b'X'));
+        push_numbers(&mut list, n, range);
         last = Some(n);
         end += m.end();
     }
-    (last, end)
+    (last, end, list)
 }
 
 fn valid_date(y: i32, m: i32, d: i32) -> bool {
@@ -412,8 +453,15 @@ fn bare_number(re: &Re, s: &str, whole_name: bool, ctx: Ctx) -> Option<Numbers> 
         };
         let mut end = end_m.map_or(m.end(), |e| e.end());
         let mut episode_end = episode_end;
+        let mut list = Vec::new();
+        if let (Some(a), Some(b)) = (episode, episode_end) {
+            list.push(a);
+            push_numbers(&mut list, b, true);
+        }
         if season.is_none() && episode_end.is_some() {
-            if let Some((last, len)) = and_range_end(&s[end..]) {
+            if let Some((first, last, len)) = and_range_end(&s[end..]) {
+                push_numbers(&mut list, first, false);
+                push_numbers(&mut list, last, true);
                 episode_end = Some(last);
                 end += len;
             }
@@ -422,6 +470,7 @@ fn bare_number(re: &Re, s: &str, whole_name: bool, ctx: Ctx) -> Option<Numbers> 
         out.season = season;
         out.episode = episode;
         out.episode_end = episode_end;
+        out.list = list;
         return Some(out);
     }
     None
@@ -439,8 +488,8 @@ fn has_paren_year(s: &str) -> bool {
     years(s).any(|(p, _)| p > 0 && s[..p].ends_with('(') && s[p + 4..].starts_with(')'))
 }
 
-/// `493-498.&.500-507`: the end of a further range joined by `&`.
-fn and_range_end(s: &str) -> Option<(i32, usize)> {
+/// `493-498.&.500-507`: the start and end of a further range joined by `&`, and its length.
+fn and_range_end(s: &str) -> Option<(i32, i32, usize)> {
     let t = s.trim_start_matches(['.', '_', ' ']);
     let t = t.strip_prefix('&')?.trim_start_matches(['.', '_', ' ']);
     let digits = |x: &str| x.bytes().take_while(u8::is_ascii_digit).count();
@@ -455,12 +504,67 @@ fn and_range_end(s: &str) -> Option<(i32, usize)> {
             end = a + 1 + b;
         }
     }
+    let first = num(&t[..a])?;
     let last = t[..end].rsplit('-').next().and_then(num)?;
-    Some((last, s.len() - t.len() + end))
+    Some((first, last, s.len() - t.len() + end))
 }
 
 fn num_at(c: &regex::Captures<'_>, i: usize) -> Option<i32> {
     c.get(i).and_then(|m| num(m.as_str()))
+}
+
+/// `Season 1-3`, `S01 S02 S03`, `Season 1.3 and 5`, `s01.to.s04`: the seasons after the first,
+/// and where the list ends.
+fn more_seasons(s: &str, first: i32, mut end: usize) -> (Vec<i32>, usize) {
+    let mut list = vec![first];
+    let b = s.as_bytes();
+    loop {
+        let mut i = end;
+        let skip = |i: &mut usize| {
+            while b.get(*i).is_some_and(|c| matches!(c, b' ' | b'.' | b'_')) {
+                *i += 1;
+            }
+        };
+        skip(&mut i);
+        let rest = &s[i..];
+        let lower_starts = |w: &str| {
+            rest.get(..w.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(w))
+                && !rest[w.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
+        };
+        let mut range = false;
+        if rest.starts_with(['-', '~']) {
+            range = true;
+            i += 1;
+        } else if rest.starts_with(['&', ',']) {
+            i += 1;
+        } else if lower_starts("to") {
+            range = true;
+            i += 2;
+        } else if lower_starts("a") {
+            range = true;
+            i += 1;
+        } else if lower_starts("and") {
+            i += 3;
+        }
+        skip(&mut i);
+        if b.get(i).is_some_and(|c| matches!(c, b's' | b'S')) {
+            i += 1;
+        }
+        let digits = b[i.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 2 || b.get(i + digits).is_some_and(u8::is_ascii_alphanumeric) {
+            break;
+        }
+        let Some(n) = num(&s[i..i + digits]) else {
+            break;
+        };
+        push_numbers(&mut list, n, range);
+        end = i + digits;
+    }
+    (list, end)
 }
 
 /// `VII`, `sept`, `two` → 7, 7, 2.
@@ -501,11 +605,12 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     let noise = noise_start(re, s).unwrap_or(s.len());
     for c in re.sxxexx.captures_iter(s) {
         if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
-            let (last, end) = more_episodes(&re.ep_more, s, em.end());
+            let (last, end, list) = more_episodes(&re.ep_more, s, num(em.as_str()), em.end());
             let mut n = Numbers::new(sm.start().saturating_sub(1), end, Marker::Strong);
             n.season = num(sm.as_str());
             n.episode = num(em.as_str());
             n.episode_end = last;
+            n.list = list;
             // `S2013E14`: seasons named by year carry the year too.
             n.year = n.season.filter(|&y| sm.len() == 4 && is_year(y));
             found.push(n);
@@ -513,11 +618,12 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     }
     if let Some(c) = re.season_episode_words.captures(s) {
         if let (Some(m0), Some(em)) = (c.get(0), c.get(2)) {
-            let (last, end) = more_episodes(&re.ep_more, s, em.end());
+            let (last, end, list) = more_episodes(&re.ep_more, s, num(em.as_str()), em.end());
             let mut n = Numbers::new(content_start(s, m0), end, Marker::Strong);
             n.season = num_at(&c, 1);
             n.episode = num(em.as_str());
             n.episode_end = last;
+            n.list = list;
             found.push(n);
         }
     }
@@ -532,11 +638,12 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     }
     if let Some(c) = re.nxnn.captures(s) {
         if let (Some(sm), Some(em)) = (c.get(1), c.get(2)) {
-            let (last, end) = more_episodes(&re.nx_more, s, em.end());
+            let (last, end, list) = more_episodes(&re.nx_more, s, num(em.as_str()), em.end());
             let mut n = Numbers::new(sm.start(), end, Marker::Strong);
             n.season = num(sm.as_str());
             n.episode = num(em.as_str());
             n.episode_end = last;
+            n.list = list;
             n.year = n.season.filter(|&y| sm.len() == 4 && is_year(y));
             found.push(n);
         }
@@ -567,10 +674,11 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     }
     if let Some(c) = re.episode_word.captures(s) {
         if let (Some(m0), Some(em)) = (c.get(0), c.get(1)) {
-            let (last, end) = more_episodes(&re.ep_more, s, em.end());
+            let (last, end, list) = more_episodes(&re.ep_more, s, num(em.as_str()), em.end());
             let mut n = Numbers::new(content_start(s, m0), end, Marker::EpisodeWord);
             n.episode = num(em.as_str());
             n.episode_end = last;
+            n.list = list;
             found.push(n);
         }
     }
@@ -585,6 +693,13 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
         if let (Some(m0), Some(sm)) = (c.get(0), c.get(1).or_else(|| c.get(2))) {
             let mut n = Numbers::new(content_start(s, m0), sm.end(), Marker::SeasonOnly);
             n.season = num(sm.as_str());
+            if let Some(first) = n.season {
+                let (list, end) = more_seasons(s, first, sm.end());
+                if list.len() > 1 && list.windows(2).all(|w| w[0] < w[1]) {
+                    n.list = list;
+                    n.end = end;
+                }
+            }
             found.push(n);
         }
     }
@@ -644,6 +759,10 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
     }
     let best_i = best_i?;
     let mut best = found.swap_remove(best_i);
+    // `Show - S01E01 - [2011-09-19]`: the air date, whichever marker numbers the episode.
+    if best.date.is_none() {
+        best.date = found.iter().find_map(|n| n.date.clone());
+    }
     if best.episode.is_none() && best.date.is_none() && best.marker != Marker::Special {
         if let Some(later) = found
             .iter()
@@ -653,6 +772,7 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
             best.episode = later.episode;
             best.episode_end = later.episode_end;
             best.season = best.season.or(later.season);
+            best.list = later.list.clone();
             best.marker = Marker::Strong;
         }
     } else if best.marker == Marker::EpisodeWord && best.season.is_none() {
@@ -901,6 +1021,39 @@ fn strip_group_prefix(s: &str) -> &str {
     s
 }
 
+/// Where an episode title ends before release words the noise list does not know: a bracket
+/// (`Title (unedited)`, `Title [site]`), or a language tag in capitals or before another tag
+/// (`Title ENG - sub`, `Title German DOKU`).
+fn episode_title_end(re: &Re, s: &str) -> usize {
+    let mut end = s.len();
+    if let Some(open) = s.find(['(', '[']) {
+        if s[..open].chars().any(char::is_alphanumeric) {
+            end = open;
+        }
+    }
+    let mut pos = 0;
+    while let Some(m) = re.lang.find_at(s, pos) {
+        let cs = content_start(s, m);
+        if cs >= end {
+            break;
+        }
+        pos = m.end().max(cs + 1);
+        if cs == 0 {
+            continue;
+        }
+        let word = s[cs..m.end()].trim_end_matches(|c: char| !c.is_alphanumeric());
+        let capitals = |w: &str| w.len() >= 2 && !w.bytes().any(|b| b.is_ascii_lowercase());
+        let next = s[m.end()..]
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .unwrap_or("");
+        if capitals(word) || capitals(next) || next.is_empty() {
+            return m.start();
+        }
+    }
+    end
+}
+
 /// Placeholder file names that say nothing about the title: the folder does.
 const PLACEHOLDER_STEMS: &[&str] = &["file", "video", "movie", "film", "main", "feature"];
 
@@ -916,8 +1069,80 @@ fn is_generic_folder(f: &str) -> bool {
     GENERIC_FOLDERS.contains(&lower.as_str())
 }
 
+/// Jellyfin's 3D rules in its order: Kodi's `3d.<layout>` first, then a layout word alone.
+const FORMAT_3D: &[(Option<&str>, &str)] = &[
+    (Some("3d"), "hsbs"),
+    (Some("3d"), "sbs"),
+    (Some("3d"), "htab"),
+    (Some("3d"), "tab"),
+    (None, "fsbs"),
+    (None, "hsbs"),
+    (None, "sbs"),
+    (None, "ftab"),
+    (None, "htab"),
+    (None, "tab"),
+    (None, "sbs3d"),
+    (None, "mvc"),
+];
+
+/// The 3D layout a file name declares, if any.
+fn format_3d(file: &str) -> Option<&'static str> {
+    let words = || {
+        file.split([' ', '(', ')', '-', '.', '_', '[', ']'])
+            .filter(|w| !w.is_empty())
+    };
+    // Cheap exit: no word of the name is a layout.
+    if !words().any(|w| FORMAT_3D.iter().any(|(_, t)| w.eq_ignore_ascii_case(t))) {
+        return None;
+    }
+    FORMAT_3D.iter().find_map(|&(before, token)| {
+        let mut seen_before = before.is_none();
+        for w in words() {
+            if !seen_before {
+                seen_before = before.is_some_and(|b| w.eq_ignore_ascii_case(b));
+            } else if w.eq_ignore_ascii_case(token) {
+                return Some(token);
+            }
+        }
+        None
+    })
+}
+
+/// `movie.bluray.disc` → (true, Some("bluray")); Jellyfin's stub types.
+fn stub(file: &str) -> (bool, Option<&'static str>) {
+    let Some((rest, ext)) = file.rsplit_once('.') else {
+        return (false, None);
+    };
+    if !ext.eq_ignore_ascii_case("disc") {
+        return (false, None);
+    }
+    let token = rest
+        .rsplit_once('.')
+        .map_or("", |(_, t)| t)
+        .to_ascii_lowercase();
+    let kind = match token.as_str() {
+        "dvd" => Some("dvd"),
+        "hddvd" => Some("hddvd"),
+        "bluray" | "brrip" | "bd25" | "bd50" => Some("bluray"),
+        "vhs" => Some("vhs"),
+        "hdtv" | "pdtv" | "dsr" => Some("tv"),
+        _ => None,
+    };
+    (true, kind)
+}
+
 /// Guesses everything a path's name says. `tv_hint` is true in a TV library.
 pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
+    let mut g = guess_name(path, tv_hint);
+    // Markers of the file itself, whichever name (file or release folder) gave the rest.
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    g.format_3d = format_3d(file);
+    g.is_3d = g.format_3d.is_some();
+    (g.is_stub, g.stub_type) = stub(file);
+    g
+}
+
+fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
     let re = &*RE;
     let parts = split_path(path);
     let Some((&file, folders)) = parts.split_last() else {
@@ -927,16 +1152,31 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         };
     };
     let mut g = NameGuess::default();
-    for c in re.provider.captures_iter(path) {
-        let (Some(k), Some(v)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let v = v.as_str().to_string();
-        match k.as_str().to_ascii_lowercase().as_str() {
-            "tmdb" => g.tmdb_id = g.tmdb_id.take().or(Some(v)),
-            "imdb" => g.imdb_id = g.imdb_id.take().or(Some(v)),
-            "tvdb" => g.tvdb_id = g.tvdb_id.take().or(Some(v)),
-            _ => {}
+    // Provider ids in matching brackets (`[tmdbid=603]`, `{imdb-tt0133093}`, `(tvdbid=1)`);
+    // the deepest name that carries one wins.
+    for part in parts.iter().rev() {
+        for c in re.provider.captures_iter(part) {
+            let (Some(open), Some(k), Some(v), Some(close)) =
+                (c.get(1), c.get(2), c.get(3), c.get(4))
+            else {
+                continue;
+            };
+            let paired = matches!(
+                (open.as_str(), close.as_str()),
+                ("[", "]") | ("{", "}") | ("(", ")")
+            );
+            if !paired {
+                continue;
+            }
+            let slot = match k.as_str().to_ascii_lowercase().as_str() {
+                "tmdb" => &mut g.tmdb_id,
+                "imdb" => &mut g.imdb_id,
+                "tvdb" => &mut g.tvdb_id,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.as_str().to_string());
+            }
         }
     }
     if g.imdb_id.is_none() {
@@ -1009,11 +1249,17 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     // ends in a release group.
     let head = stem.rfind(['-', '.', '_', ' ']).map_or("", |i| &stem[..i]);
     let by_folder = extra_type_of(&folder_strs, "");
+    let audio = file.rsplit_once('.').is_some_and(|(_, ext)| {
+        ["mp3", "flac", "m4a", "ogg", "wav", "aac", "opus", "wma"]
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(ext))
+    });
     let extra = by_folder.or_else(|| {
         if noise_start(re, head).is_some() {
             None
         } else {
-            extra_type_of(&[], stem)
+            // A theme song is audio; every other extra named so is a video.
+            extra_type_of(&[], stem).filter(|&t| (t == "ThemeSong") == audio)
         }
     });
     if let Some(t) = extra {
@@ -1037,7 +1283,7 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
         .any(|p| stem.eq_ignore_ascii_case(p))
         && folders.last().is_some_and(|f| !is_generic_folder(f))
     {
-        let mut g2 = guess(&folders.join("/"), tv_hint);
+        let mut g2 = guess_name(&folders.join("/"), tv_hint);
         g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
         g2.imdb_id = g2.imdb_id.or(g.imdb_id);
         g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
@@ -1092,7 +1338,7 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
                 _ => false,
             };
             if use_parent {
-                let mut g2 = guess(&folders.join("/"), tv_hint);
+                let mut g2 = guess_name(&folders.join("/"), tv_hint);
                 g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
                 g2.imdb_id = g2.imdb_id.or(g.imdb_id);
                 g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
@@ -1115,6 +1361,11 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
             g.episode_end = n.episode_end;
             g.date = n.date.clone();
             special = n.marker == Marker::Special;
+            if n.marker == Marker::SeasonOnly && n.episode.is_none() {
+                g.season_list = n.list.clone();
+            } else {
+                g.episode_list = n.list.clone();
+            }
             // `Show.1991.E01`: a year right before a season-less episode numbers the season.
             if n.marker == Marker::EpisodeWord && g.season.is_none() {
                 let before = stem[..n.start].trim_end_matches(['.', '_', ' ', '-']);
@@ -1136,6 +1387,7 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
                     year = Some(y);
                 }
             }
+            let limit = episode_title_end(re, &after[..limit]);
             let et = clean_title(&after[..limit]);
             if !et.is_empty() && et.chars().any(|c| c.is_alphabetic()) {
                 g.episode_title = Some(et);

@@ -114,12 +114,14 @@ impl Patterns {
         for (suffix, extra_type) in EXTRA_SUFFIXES {
             // Only a few names are extras on their own (`trailer.mp4`); `clip.mp4` is not.
             let whole_name = matches!(*suffix, "trailer" | "sample" | "theme");
+            // `Movie-scene2`: a numbered extra.
+            let body = lower.trim_end_matches(|c: char| c.is_ascii_digit());
             let matches = (whole_name && lower == *suffix)
-                || [b'-', b'.', b'_'].iter().any(|sep| {
-                    lower.len() > suffix.len()
-                        && lower.ends_with(suffix)
-                        && lower.as_bytes().get(lower.len() - suffix.len() - 1) == Some(sep)
-                });
+                || (body.len() > suffix.len()
+                    && body.ends_with(suffix)
+                    && [b'-', b'.', b'_']
+                        .contains(&body.as_bytes()[body.len() - suffix.len() - 1]))
+                || body.ends_with(&format!(" - {suffix}")) && body.len() > suffix.len() + 3;
             if matches {
                 return Some(extra_path(stem, extra_type, folders.join("/")));
             }

@@ -199,3 +199,30 @@ fn guess_general_rules() {
     let g = guess("Show/Season 2/Show [203] Title.avi", false);
     assert_eq!((g.season, g.episode), (Some(2), Some(3)));
 }
+
+#[test]
+fn guess_3d_and_stubs() {
+    let g = guess("Avatar (2009)/Avatar (2009).3d.hsbs.mkv", false);
+    assert!(g.is_3d);
+    assert_eq!(g.format_3d, Some("hsbs"));
+    assert_eq!(g.title.as_deref(), Some("Avatar"));
+    // `3d` alone names no layout.
+    let g = guess("Avatar (2009) 3D.mkv", false);
+    assert!(!g.is_3d);
+    assert_eq!(g.format_3d, None);
+    let g = guess("Up.2009.MVC.mkv", false);
+    assert_eq!(g.format_3d, Some("mvc"));
+    let g = guess("Alien (1979)/Alien (1979).bd25.disc", false);
+    assert!(g.is_stub);
+    assert_eq!(g.stub_type, Some("bluray"));
+    assert_eq!(g.year, Some(1979));
+    let g = guess("Home Movie.disc", false);
+    assert!(g.is_stub);
+    assert_eq!(g.stub_type, None);
+    let g = guess("Alien (1979).mkv", false);
+    assert!(!g.is_stub && !g.is_3d);
+    // Provider ids need matching brackets; the deepest one wins.
+    let g = guess("Show [tvdbid=1]/Season 01 [tvdbid=2]/e.mkv", false);
+    assert_eq!(g.tvdb_id.as_deref(), Some("2"));
+    assert_eq!(guess("Film {tmdbid-5).mkv", false).tmdb_id, None);
+}
