@@ -8,6 +8,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::patterns::{extra_type_of, season_of_folder_name};
+use crate::config::LibraryKind;
 
 /// What a path's name says, in the shape `kinora naming parse` prints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -27,6 +28,17 @@ pub struct NameGuess {
     pub tmdb_id: Option<String>,
     pub imdb_id: Option<String>,
     pub tvdb_id: Option<String>,
+    /// How far the name alone settles what the file is, 0–1. A downstream classifier sends
+    /// anything under its threshold (default 0.6) to review, so the scale is:
+    /// - ≥ 0.9: strong evidence: `SxxExx` (or `1x02`, `Season 1 Episode 2`) with a series name,
+    ///   a title with a year in the name or its folder, a provider id (`[tmdbid=603]`), an
+    ///   extras folder;
+    /// - 0.6–0.85: decent evidence: a dated or season-less episode with a name, a bare episode
+    ///   number under a season or series folder, a title in a release name (`Title.1080p.x264`)
+    ///   or named by its folder, an extra by suffix, a season folder;
+    /// - < 0.5: ambiguous: bare words with no year (`clip.mp4`), a lone number, an episode
+    ///   marker without any name, camera names (`IMG_1234`), or the name against the folder
+    ///   (`Movie (2007)/Movie (2006).mkv`) or the library.
     pub confidence: f32,
     /// A 3D file (Jellyfin's Format3D: `hsbs`, `sbs`, `htab`, `tab`, `fsbs`, `ftab`, `sbs3d`,
     /// `mvc` as a word of the file name; `3d` alone says nothing about the layout).
@@ -331,6 +343,8 @@ struct Ctx {
     season: Option<i32>,
     /// The file sits in a folder that names something (not `Movies`, not the root).
     in_folder: bool,
+    /// A movie library: no bare number is an episode.
+    movies: bool,
 }
 
 fn is_year(n: i32) -> bool {
@@ -360,6 +374,9 @@ fn years(s: &str) -> impl Iterator<Item = (usize, i32)> + '_ {
 
 /// `Show - 06`, `Show.307.HDTV`, `03 - Title`, `Show 02-03`: a bare number as the episode.
 fn bare_number(re: &Re, s: &str, whole_name: bool, ctx: Ctx) -> Option<Numbers> {
+    if ctx.movies {
+        return None;
+    }
     // The whole name is a number: `12.avi` in a show's folder, `0102` on its own (1x02).
     let whole = s.trim();
     if whole_name
@@ -376,7 +393,7 @@ fn bare_number(re: &Re, s: &str, whole_name: bool, ctx: Ctx) -> Option<Numbers> 
                 Some(sn) if whole.len() >= 3 && n / 100 == sn => (Some(sn), n % 100),
                 _ => (None, n),
             }
-        } else if whole.len() >= 3 {
+        } else if whole.len() >= 3 && n % 100 > 0 {
             (Some(n / 100), n % 100)
         } else {
             return None;
@@ -1131,9 +1148,73 @@ fn stub(file: &str) -> (bool, Option<&'static str>) {
     (true, kind)
 }
 
-/// Guesses everything a path's name says. `tv_hint` is true in a TV library.
+/// What the library says before the name does.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hint {
+    /// A TV library: bare numbers are episodes.
+    tv: bool,
+    /// A movie library: bare numbers belong to titles (`Apollo 13`), never episodes.
+    movies: bool,
+}
+
+/// Guesses everything a path's name says. `tv_hint` is true in a TV library (the CLI's
+/// `--tv`); [`guess_with`] takes the library's kind as a prior.
 pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
-    let mut g = guess_name(path, tv_hint);
+    guess_hinted(
+        path,
+        Hint {
+            tv: tv_hint,
+            movies: false,
+        },
+    )
+}
+
+/// Guesses with the library's kind as a prior: a Movies library makes movies, a TV library
+/// episodes, a Home library home videos, and a Mixed library lets the name decide (an
+/// episode marker makes an episode; a movie needs decent evidence, a year, an id or a release
+/// name, else it is a home video). Extras stay extras. Where the name says otherwise than the
+/// library, the confidence drops below 0.5 so that the item is reviewed.
+pub fn guess_with(path: &str, library: LibraryKind) -> NameGuess {
+    let hint = Hint {
+        tv: library == LibraryKind::Tv,
+        movies: library == LibraryKind::Movies,
+    };
+    let mut g = guess_hinted(path, hint);
+    if g.kind == "extra" {
+        return g;
+    }
+    match library {
+        LibraryKind::Movies if g.kind != "movie" => {
+            g.kind = "movie";
+            g.season = None;
+            g.episode = None;
+            g.episode_end = None;
+            g.confidence = g.confidence.min(0.4);
+        }
+        LibraryKind::Tv if g.kind != "episode" => {
+            g.kind = "episode";
+            g.confidence = g.confidence.min(0.45);
+        }
+        LibraryKind::Home => {
+            // Home videos are named freely; only a strong movie or episode name disagrees.
+            g.confidence = if g.kind == "home_video" || g.confidence < 0.9 {
+                0.8
+            } else {
+                0.5
+            };
+            g.kind = "home_video";
+        }
+        LibraryKind::Mixed if g.kind == "movie" && g.confidence < 0.6 => {
+            g.kind = "home_video";
+            g.confidence = 0.5;
+        }
+        _ => {}
+    }
+    g
+}
+
+fn guess_hinted(path: &str, hint: Hint) -> NameGuess {
+    let mut g = guess_name(path, hint);
     // Markers of the file itself, whichever name (file or release folder) gave the rest.
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     g.format_3d = format_3d(file);
@@ -1142,7 +1223,8 @@ pub fn guess(path: &str, tv_hint: bool) -> NameGuess {
     g
 }
 
-fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
+fn guess_name(path: &str, hint: Hint) -> NameGuess {
+    let tv_hint = hint.tv;
     let re = &*RE;
     let parts = split_path(path);
     let Some((&file, folders)) = parts.split_last() else {
@@ -1204,7 +1286,11 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
                 .rev()
                 .find(|f| !is_generic_folder(f))
                 .map(|f| title_part(re, f, f.len()).title);
-            g.confidence = 0.6;
+            g.confidence = if g.title.as_deref().is_some_and(is_named) {
+                0.7
+            } else {
+                0.6
+            };
             return g;
         }
     }
@@ -1273,7 +1359,7 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
             g.title = Some(np.title);
             g.year = np.year;
         }
-        g.confidence = 0.8;
+        g.confidence = if by_folder.is_some() { 0.9 } else { 0.8 };
         return g;
     }
 
@@ -1283,10 +1369,12 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
         .any(|p| stem.eq_ignore_ascii_case(p))
         && folders.last().is_some_and(|f| !is_generic_folder(f))
     {
-        let mut g2 = guess_name(&folders.join("/"), tv_hint);
+        let mut g2 = guess_name(&folders.join("/"), hint);
         g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
         g2.imdb_id = g2.imdb_id.or(g.imdb_id);
         g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
+        // Named by its folder: decent evidence.
+        g2.confidence = g2.confidence.max(0.65);
         return g2;
     }
 
@@ -1315,6 +1403,7 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
     });
     let ctx = Ctx {
         tv: tv_hint || season_folder.is_some(),
+        movies: hint.movies,
         anime,
         absolute: season_folder.is_some() || in_series_folder,
         season: season_folder.map(|(_, s)| s),
@@ -1338,7 +1427,7 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
                 _ => false,
             };
             if use_parent {
-                let mut g2 = guess_name(&folders.join("/"), tv_hint);
+                let mut g2 = guess_name(&folders.join("/"), hint);
                 g2.tmdb_id = g2.tmdb_id.or(g.tmdb_id);
                 g2.imdb_id = g2.imdb_id.or(g.imdb_id);
                 g2.tvdb_id = g2.tvdb_id.or(g.tvdb_id);
@@ -1502,6 +1591,8 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
             }
         }
     }
+    let title_in_name = title_from_name.is_some();
+    let folder_year = folder_title.as_ref().and_then(|f| f.year);
     match title_from_name {
         Some(t) => {
             // `La Science des Rêves (2006)/La.Science.Des.Reves.FRENCH…`: the folder writes
@@ -1525,12 +1616,52 @@ fn guess_name(path: &str, tv_hint: bool) -> NameGuess {
         }
     }
     let bonus_episode = bonus_rest.is_some() && !film && g.year.is_none();
-    if is_episode || bonus_episode || (tv_hint && g.season.is_some()) {
+    let title = g.title.as_deref().unwrap_or("");
+    let named = is_named(title)
+        || g.year
+            .is_some_and(|y| !title.is_empty() && title != y.to_string());
+    let mut confidence: f32 = if is_episode || bonus_episode || (tv_hint && g.season.is_some()) {
         g.kind = "episode";
-        g.confidence = if g.episode.is_some() { 0.9 } else { 0.6 };
+        let context = season_folder.is_some() || tv_hint || in_series_folder;
+        match numbers.as_ref().map(|n| n.marker) {
+            Some(Marker::Strong) if named => 0.95,
+            Some(Marker::Strong) => 0.5,
+            Some(Marker::Date) if named => 0.85,
+            Some(Marker::EpisodeWord | Marker::SeasonOnly | Marker::Special) if named => 0.8,
+            Some(Marker::Bare) if named && context => 0.75,
+            Some(Marker::Bare) if named => 0.6,
+            Some(_) => 0.4,
+            None if named && season_folder.is_some() => 0.65,
+            None => 0.45,
+        }
     } else {
         g.kind = "movie";
-        g.confidence = if g.year.is_some() { 0.8 } else { 0.5 };
+        if !named {
+            0.3
+        } else if g.year.is_some() {
+            0.9
+        } else if noise_start(re, stem).is_some() {
+            0.7
+        } else if !title_in_name {
+            0.65
+        } else {
+            0.45
+        }
+    };
+    // The name's year against its folder's: one of them is wrong.
+    if let (Some(y), Some(fy)) = (g.year, folder_year) {
+        if y != fy && g.kind == "movie" {
+            confidence -= 0.15;
+        }
     }
+    if g.tmdb_id.is_some() || g.imdb_id.is_some() || g.tvdb_id.is_some() {
+        confidence = confidence.max(0.95);
+    }
+    g.confidence = confidence.clamp(0.0, 1.0);
     g
+}
+
+/// A title made of words, not a lone number or a stray letter.
+fn is_named(title: &str) -> bool {
+    title.chars().filter(|c| c.is_alphabetic()).take(2).count() >= 2
 }

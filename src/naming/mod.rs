@@ -11,7 +11,7 @@ mod sort_key;
 
 use std::path::{Component, Path};
 
-pub use guess::{guess, NameGuess};
+pub use guess::{guess, guess_with, NameGuess};
 pub use sort_key::sort_key;
 
 use crate::config::LibraryKind;

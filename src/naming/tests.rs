@@ -226,3 +226,55 @@ fn guess_3d_and_stubs() {
     assert_eq!(g.tvdb_id.as_deref(), Some("2"));
     assert_eq!(guess("Film {tmdbid-5).mkv", false).tmdb_id, None);
 }
+
+#[test]
+fn confidence_scale() {
+    // Strong: title and year, SxxExx with a series name, a provider id.
+    assert!(guess("Movie Title (1999).mkv", false).confidence > 0.8);
+    assert!(guess("Movie Title (1999)/Movie Title (1999).mkv", false).confidence >= 0.9);
+    assert!(guess("Show.Name.S01E02.720p.mkv", false).confidence >= 0.9);
+    assert!(guess("Some Film [tmdbid=603].mkv", false).confidence >= 0.9);
+    // Decent: a release name without a year, a bare episode number under its show.
+    let c = guess("Some.Film.1080p.BluRay.x264-GRP.mkv", false).confidence;
+    assert!((0.6..0.9).contains(&c), "{c}");
+    let c = guess("Show/Season 2/03 - Title.mkv", false).confidence;
+    assert!((0.6..0.9).contains(&c), "{c}");
+    // Ambiguous: bare words, camera names, a lone number, a marker without a name.
+    for (path, tv) in [
+        ("clip.mp4", false),
+        ("IMG_1234.MOV", false),
+        ("IMG_1234.MOV", true),
+        ("birthday party.mov", false),
+        ("300.mkv", false),
+        ("S01E02.mkv", false),
+    ] {
+        let g = guess(path, tv);
+        assert!(g.confidence < 0.6, "{path}: {} {}", g.kind, g.confidence);
+    }
+    // Conflicts: the name's year against the folder's.
+    assert!(guess("Film (2007)/Film (2006).mkv", false).confidence < 0.9);
+}
+
+#[test]
+fn library_prior() {
+    let g = guess_with("Apollo 13.mkv", LibraryKind::Movies);
+    assert_eq!(
+        (g.kind, g.title.as_deref(), g.episode),
+        ("movie", Some("Apollo 13"), None)
+    );
+    // A movie library holding an episode-named file: a movie, but reviewed.
+    let g = guess_with("Show.S01E02.mkv", LibraryKind::Movies);
+    assert_eq!(g.kind, "movie");
+    assert!(g.confidence < 0.5);
+    let g = guess_with("Show/12.mkv", LibraryKind::Tv);
+    assert_eq!((g.kind, g.episode), ("episode", Some(12)));
+    let g = guess_with("Trip/IMG_1234.MOV", LibraryKind::Home);
+    assert_eq!(g.kind, "home_video");
+    assert!(g.confidence >= 0.6);
+    let g = guess_with("birthday party.mov", LibraryKind::Mixed);
+    assert_eq!(g.kind, "home_video");
+    let g = guess_with("Some Film (1999).mkv", LibraryKind::Mixed);
+    assert_eq!(g.kind, "movie");
+    let g = guess_with("Show S01E01.mkv", LibraryKind::Mixed);
+    assert_eq!(g.kind, "episode");
+}
