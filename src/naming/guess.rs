@@ -1081,6 +1081,16 @@ fn same_name(a: &str, b: &str) -> bool {
     !a.is_empty() && a == fold(b)
 }
 
+/// A folder named like a title (`Show Name (2005)`), not a release (`Show.S01.720p-GRP`), a
+/// season or a generic library folder: it names the series of every file below it.
+pub(super) fn is_plain_folder(f: &str) -> bool {
+    let re = &*RE;
+    !is_generic_folder(f)
+        && season_of_folder_name(f).is_none()
+        && noise_start(re, f).is_none()
+        && find_numbers(re, f, Ctx::default()).is_none()
+}
+
 fn is_generic_folder(f: &str) -> bool {
     let lower = f.to_lowercase();
     GENERIC_FOLDERS.contains(&lower.as_str())

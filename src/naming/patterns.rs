@@ -4,12 +4,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::guess::{is_plain_folder, NameGuess};
 use super::{ParsedKind, ParsedPath};
 
 pub(super) struct Patterns {
-    sxxexx: Regex,
-    nxnn: Regex,
-    bare_episode: Regex,
     season_folder: Regex,
     year: Regex,
     part: Regex,
@@ -59,9 +57,6 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(build);
 fn build() -> Patterns {
     let re = |s: &str| Regex::new(s).expect("naming regex literal compiles");
     Patterns {
-        sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})(?:(?:[ ._-]?e|-)(\d{1,4}))?"),
-        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2})x(\d{2,3})(?:[^a-z0-9]|$)"),
-        bare_episode: re(r"(?i)^(?:e|ep|episode)?[ ._-]*(\d{1,3})(?:[^0-9]|$)"),
         season_folder: re(concat!(
             r"(?i)^(?:(?:season|series|saison|staffel|stagione|temporada|seizoen|sæson|saeson|kausi|",
             r"säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон|s)[ ._-]*(\d{1,4})",
@@ -85,21 +80,6 @@ impl Patterns {
     pub(super) fn season_folder(&self, folders: &[String]) -> Option<i32> {
         let last = folders.last()?;
         season_of_folder(self, last)
-    }
-
-    pub(super) fn episode_numbers(&self, stem: &str) -> Option<(Option<i32>, i32, Option<i32>)> {
-        if let Some(c) = self.sxxexx.captures(stem) {
-            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
-            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
-            let end = c.get(3).and_then(|m| m.as_str().parse().ok());
-            return Some((season, episode, end));
-        }
-        if let Some(c) = self.nxnn.captures(stem) {
-            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
-            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
-            return Some((season, episode, None));
-        }
-        None
     }
 
     pub(super) fn extra(&self, folders: &[String], stem: &str) -> Option<ParsedPath> {
@@ -129,11 +109,14 @@ impl Patterns {
         None
     }
 
+    /// An episode: kind, numbers and episode title from the name `g`; the series from a
+    /// title-like series folder when there is one (every file below it then meets under one
+    /// series), else from the name.
     pub(super) fn parse_episode(
         &self,
         folders: &[String],
         stem: &str,
-        numbers: Option<(Option<i32>, i32, Option<i32>)>,
+        g: &NameGuess,
     ) -> ParsedPath {
         let folder_season = self.season_folder(folders);
         // The series folder is the one above a season folder, else the deepest folder.
@@ -142,43 +125,30 @@ impl Patterns {
         } else {
             folders.last()
         };
-        let (mut season, mut episode, mut episode_end) = (folder_season, None, None);
-        let mut name_prefix = None;
-        if let Some((s, e, end)) = numbers {
-            season = s.or(season);
-            episode = Some(e);
-            episode_end = end;
-            name_prefix = self
-                .sxxexx
-                .find(stem)
-                .or_else(|| self.nxnn.find(stem))
-                .map(|m| stem[..m.start()].to_string());
-        } else if let Some(c) = self.bare_episode.captures(stem) {
-            episode = c.get(1).and_then(|m| m.as_str().parse().ok());
-        }
-        let (series, series_year) = match series_folder {
+        let (series, series_year) = match series_folder.filter(|f| is_plain_folder(f)) {
             Some(folder) => split_year(self, &clean(folder)),
-            None => split_year(self, &clean(name_prefix.as_deref().unwrap_or(stem))),
+            None => match g.title.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) => (t.to_string(), g.year),
+                None => split_year(self, &clean(stem)),
+            },
         };
-        let title = episode_title(self, stem);
         ParsedPath {
             kind: ParsedKind::Episode,
-            title,
+            title: g.episode_title.clone().unwrap_or_else(|| clean(stem)),
             year: None,
             series: Some(series),
             series_year,
             // An episode without any season hint belongs to season 1, as Jellyfin does.
-            season: season.or(Some(1)),
-            episode,
-            episode_end,
-            part: None,
-            version_label: None,
-            extra_type: None,
-            owner_folder: None,
+            season: g.season.or(folder_season).or(Some(1)),
+            episode: g.episode,
+            episode_end: g.episode_end,
+            ..bare_path(ParsedKind::Episode)
         }
     }
 
-    pub(super) fn parse_movie(&self, folders: &[String], stem: &str) -> ParsedPath {
+    /// A movie: part and version from the folder structure; the title and year of a
+    /// `Title (Year)` folder (so versions and parts meet), else of the name `g`.
+    pub(super) fn parse_movie(&self, folders: &[String], stem: &str, g: &NameGuess) -> ParsedPath {
         let (base, part) = match self.part.captures(stem) {
             Some(c) => (
                 stem[..c.get(0).map(|m| m.start()).unwrap_or(stem.len())].to_string(),
@@ -199,7 +169,10 @@ impl Patterns {
             }
         }
         let from_folder = folder.map(|f| split_year(self, &clean(&strip_release_tags(self, f))));
-        let from_name = split_year(self, &clean(&strip_release_tags(self, &base)));
+        let from_name = match g.title.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => (t.to_string(), g.year),
+            None => split_year(self, &clean(&strip_release_tags(self, &base))),
+        };
         let (title, year) = match (from_folder, from_name) {
             // A folder with a year is the strongest signal (`Title (Year)/…`).
             (Some((t, Some(y))), _) => (t, Some(y)),
@@ -208,35 +181,18 @@ impl Patterns {
             (_, (t, None)) => (t, None),
         };
         ParsedPath {
-            kind: ParsedKind::Movie,
             title,
             year,
-            series: None,
-            series_year: None,
-            season: None,
-            episode: None,
-            episode_end: None,
             part,
             version_label,
-            extra_type: None,
-            owner_folder: None,
+            ..bare_path(ParsedKind::Movie)
         }
     }
 
     pub(super) fn parse_video(&self, stem: &str) -> ParsedPath {
         ParsedPath {
-            kind: ParsedKind::Video,
             title: stem.trim().to_string(),
-            year: None,
-            series: None,
-            series_year: None,
-            season: None,
-            episode: None,
-            episode_end: None,
-            part: None,
-            version_label: None,
-            extra_type: None,
-            owner_folder: None,
+            ..bare_path(ParsedKind::Video)
         }
     }
 }
@@ -257,8 +213,18 @@ fn season_of_folder(p: &Patterns, name: &str) -> Option<i32> {
 
 fn extra_path(stem: &str, extra_type: &'static str, owner_folder: String) -> ParsedPath {
     ParsedPath {
-        kind: ParsedKind::Extra,
         title: clean(stem),
+        extra_type: Some(extra_type),
+        owner_folder: Some(owner_folder),
+        ..bare_path(ParsedKind::Extra)
+    }
+}
+
+/// A path of `kind` that says nothing else yet.
+fn bare_path(kind: ParsedKind) -> ParsedPath {
+    ParsedPath {
+        kind,
+        title: String::new(),
         year: None,
         series: None,
         series_year: None,
@@ -267,8 +233,14 @@ fn extra_path(stem: &str, extra_type: &'static str, owner_folder: String) -> Par
         episode_end: None,
         part: None,
         version_label: None,
-        extra_type: Some(extra_type),
-        owner_folder: Some(owner_folder),
+        extra_type: None,
+        owner_folder: None,
+        confidence: 0.0,
+        episode_title: None,
+        date: None,
+        tmdb_id: None,
+        imdb_id: None,
+        tvdb_id: None,
     }
 }
 
@@ -321,22 +293,6 @@ fn strip_release_tags(p: &Patterns, s: &str) -> String {
     match p.release_tag.find(s) {
         Some(m) if m.start() > 0 => s[..m.start()].to_string(),
         _ => s.to_string(),
-    }
-}
-
-/// `Show S01E02 - The Title` → `The Title`; falls back to the cleaned stem.
-fn episode_title(p: &Patterns, stem: &str) -> String {
-    let after = p
-        .sxxexx
-        .find(stem)
-        .or_else(|| p.nxnn.find(stem))
-        .map(|m| &stem[m.end()..])
-        .unwrap_or("");
-    let t = clean(&strip_release_tags(p, after));
-    if t.is_empty() {
-        clean(stem)
-    } else {
-        t
     }
 }
 

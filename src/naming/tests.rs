@@ -278,3 +278,57 @@ fn library_prior() {
     let g = guess_with("Show S01E01.mkv", LibraryKind::Mixed);
     assert_eq!(g.kind, "episode");
 }
+
+#[test]
+fn versions_cuts_and_parts_meet_under_one_identity() {
+    let paths = [
+        "Movie (2010)/Movie (2010) - 1080p.mkv",
+        "Movie (2010)/Movie (2010) - Director's Cut.mkv",
+        "Movie (2010)/Movie (2010) cd1.avi",
+        "Movie (2010)/Movie (2010) cd2.avi",
+        "Movie (2010)/Movie.2010.720p.BluRay.x264-GRP.mkv",
+    ];
+    let parsed: Vec<ParsedPath> = paths
+        .iter()
+        .map(|p| parse(p, LibraryKind::Movies))
+        .collect();
+    for p in &parsed {
+        assert_eq!(p.kind, ParsedKind::Movie);
+        assert_eq!(p.identity_key(), "movie:movie:2010", "{p:?}");
+        assert!(p.confidence >= 0.9, "{p:?}");
+    }
+    assert_eq!(parsed[0].version_label.as_deref(), Some("1080p"));
+    assert_eq!(parsed[1].version_label.as_deref(), Some("Director's Cut"));
+    assert_eq!((parsed[2].part, parsed[3].part), (Some(1), Some(2)));
+}
+
+#[test]
+fn parse_path_carries_the_guess() {
+    let e = parse(
+        "Show (2005)/Season 01/Show.S01E02.The.Title.2005-03-04.mkv",
+        LibraryKind::Tv,
+    );
+    assert_eq!(e.series.as_deref(), Some("Show"));
+    assert_eq!(e.series_year, Some(2005));
+    assert_eq!(e.episode_title.as_deref(), Some("The Title"));
+    assert_eq!(e.date.as_deref(), Some("2005-03-04"));
+    let m = parse(
+        "The Matrix (1999) [tmdbid=603]/The Matrix.mkv",
+        LibraryKind::Movies,
+    );
+    assert_eq!(m.tmdb_id.as_deref(), Some("603"));
+    assert_eq!((m.title.as_str(), m.year), ("The Matrix", Some(1999)));
+    // A release folder is not a series name; the name inside it is.
+    let r = parse(
+        "Show.Name.S01.720p.WEB-DL-GRP/Show.Name.S01E03.720p.WEB-DL-GRP.mkv",
+        LibraryKind::Tv,
+    );
+    assert_eq!(r.series.as_deref(), Some("Show Name"));
+    assert_eq!((r.season, r.episode), (Some(1), Some(3)));
+    // A movie library never reads a title's number as an episode.
+    let a = parse("Apollo 13.mkv", LibraryKind::Movies);
+    assert_eq!((a.kind, a.title.as_str()), (ParsedKind::Movie, "Apollo 13"));
+    let v = parse("Trip/IMG_1234.MOV", LibraryKind::Home);
+    assert_eq!(v.kind, ParsedKind::Video);
+    assert!(v.confidence >= 0.6);
+}
