@@ -173,7 +173,7 @@ fn build() -> Re {
         )),
         camera: re(concat!(
             r"(?i)^(?:img|dsc|dscf|dscn|dcim|mvi|mov|vid|video|pxl|gopr|gp|gx|dji|sam|cimg|mah|",
-            r"hpim|wp|pict|clip|screen[ _-]?recording|signal)[ _-]?\d{3,}(?:[ _-]\d+)*(?:[ _-]\w{1,6})?$"
+            r"hpim|wp|pict|clip)[_-]?\d{4,}(?:[_-]\d+)*(?:[_-]\w{1,6})?$"
         )),
         special: re(r"(?i)(?:^|[ ._\-])specials?(?:[ ._\-]+(edition|cut|features?))?(?:[ ._\-]|$)"),
     }
@@ -700,7 +700,15 @@ fn find_numbers(re: &Re, s: &str, ctx: Ctx) -> Option<Numbers> {
         }
     }
     if let Some(c) = re.n_of_m.captures(s) {
-        if let (Some(m0), Some(em)) = (c.get(0), c.get(1)) {
+        // `Part 1 of 2`, `CD 1 of 2`: parts of one file, not episodes.
+        let part_word = |m0: regex::Match<'_>| {
+            let before = s[..m0.start()].trim_end_matches([' ', '.', '_', '-']);
+            let word = before.rsplit([' ', '.', '_', '-']).next().unwrap_or("");
+            ["part", "pt", "cd", "disc", "disk", "dvd"]
+                .iter()
+                .any(|w| word.eq_ignore_ascii_case(w))
+        };
+        if let (Some(m0), Some(em)) = (c.get(0).filter(|m| !part_word(*m)), c.get(1)) {
             let mut n = Numbers::new(content_start(s, m0), m0.end(), Marker::EpisodeWord);
             n.episode = num(em.as_str());
             found.push(n);

@@ -332,3 +332,13 @@ fn parse_path_carries_the_guess() {
     assert_eq!(v.kind, ParsedKind::Video);
     assert!(v.confidence >= 0.6);
 }
+
+#[test]
+fn parts_and_camera_lookalikes() {
+    let g = guess("Some.Movie.Part.1.of.2.avi", false);
+    assert_eq!((g.kind, g.episode), ("movie", None));
+    let g = guess("Video 2019.mp4", false);
+    assert_ne!(g.kind, "home_video");
+    let g = guess("BBC Story 2 of 6 - Title.mkv", false);
+    assert_eq!((g.kind, g.episode), ("episode", Some(2)));
+}
