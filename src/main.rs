@@ -63,7 +63,7 @@ enum Command {
 enum NamingCommand {
     /// Read paths, one per line, on stdin; write one JSON object per line (kind, title, year,
     /// season, episode, episode_end, episode_title, date, extra_type, tmdb_id, imdb_id,
-    /// tvdb_id, confidence; null when absent).
+    /// tvdb_id, confidence, is_3d, format_3d, is_stub, stub_type; null or false when absent).
     Parse {
         /// Parse as in a TV library (a bare number in a name is an episode).
         #[arg(long)]

@@ -21,6 +21,8 @@ pub struct Report {
     pub fields: BTreeMap<&'static str, FieldScore>,
     /// `path`, then the fields that differ as `field: expected ≠ got`.
     pub failures: Vec<(String, Vec<String>)>,
+    /// The same for fields outside "fully correct" (episode title, date, extras, ids, 3D…).
+    pub misses: Vec<(String, Vec<String>)>,
 }
 
 impl Report {
@@ -62,10 +64,11 @@ fn opt_str_eq(expected: &Value, got: Option<&str>) -> bool {
     }
 }
 
-/// Scores one case; returns the mismatches on the fields that decide "fully correct" and
-/// records every asserted field's accuracy.
-fn score_case(case: &Value, got: &NameGuess, report: &mut Report) -> Vec<String> {
+/// Scores one case; returns the mismatches on the fields that decide "fully correct" and on
+/// the others, and records every asserted field's accuracy.
+fn score_case(case: &Value, got: &NameGuess, report: &mut Report) -> (Vec<String>, Vec<String>) {
     let mut core_fail = Vec::new();
+    let mut other_fail = Vec::new();
     let source = case.get("source").and_then(Value::as_str).unwrap_or("");
     let mut check = |name: &'static str, ok: bool, core: bool, exp: &Value, got: String| {
         let f = report.fields.entry(name).or_default();
@@ -74,6 +77,8 @@ fn score_case(case: &Value, got: &NameGuess, report: &mut Report) -> Vec<String>
             f.correct += 1;
         } else if core {
             core_fail.push(format!("{name}: expected {exp} got {got}"));
+        } else {
+            other_fail.push(format!("{name}: expected {exp} got {got}"));
         }
     };
     let fmt = |v: Option<i64>| v.map_or("null".to_string(), |v| v.to_string());
@@ -130,23 +135,50 @@ fn score_case(case: &Value, got: &NameGuess, report: &mut Report) -> Vec<String>
             check(name, opt_str_eq(exp, g), false, exp, format!("{g:?}"));
         }
     }
-    if let Some(exp) = case.get("episode_list").and_then(Value::as_array) {
-        let list: Vec<i64> = exp.iter().filter_map(Value::as_i64).collect();
-        let g = match (got.episode, got.episode_end) {
-            (Some(a), Some(b)) => vec![i64::from(a), i64::from(b)],
-            (Some(a), None) => vec![i64::from(a)],
-            _ => vec![],
-        };
-        let ok = list.first() == g.first() && list.last() == g.last();
-        check(
-            "episode_list (first/last)",
-            ok,
-            false,
-            &Value::Null,
-            format!("{g:?}"),
-        );
+    for (name, flag, format) in [
+        ("is_3d", got.is_3d, "format_3d"),
+        ("is_stub", got.is_stub, "stub_type"),
+    ] {
+        if let Some(exp) = case.get(name) {
+            let ok = exp.as_bool() == Some(flag);
+            check(name, ok, false, exp, flag.to_string());
+        }
+        if let Some(exp) = case.get(format) {
+            let g = if name == "is_3d" {
+                got.format_3d
+            } else {
+                got.stub_type
+            };
+            check(format, opt_str_eq(exp, g), false, exp, format!("{g:?}"));
+        }
     }
-    core_fail
+    let ints = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default()
+    };
+    if let Some(exp) = case.get("episode_list") {
+        // Without an explicit list, a first–last pair is a range.
+        let g: Vec<i64> = if !got.episode_list.is_empty() {
+            got.episode_list.iter().map(|&e| i64::from(e)).collect()
+        } else {
+            match (got.episode, got.episode_end) {
+                (Some(a), Some(b)) if b >= a => (i64::from(a)..=i64::from(b)).collect(),
+                (Some(a), _) => vec![i64::from(a)],
+                _ => vec![],
+            }
+        };
+        check("episode_list", ints(exp) == g, false, exp, format!("{g:?}"));
+    }
+    if let Some(exp) = case.get("season_list") {
+        let g: Vec<i64> = if !got.season_list.is_empty() {
+            got.season_list.iter().map(|&e| i64::from(e)).collect()
+        } else {
+            got.season.map(i64::from).into_iter().collect()
+        };
+        check("season_list", ints(exp) == g, false, exp, format!("{g:?}"));
+    }
+    (core_fail, other_fail)
 }
 
 /// Scores every line of `jsonl` (blank lines skipped).
@@ -159,9 +191,18 @@ pub fn evaluate(jsonl: &str) -> anyhow::Result<Report> {
         let case: Value =
             serde_json::from_str(line).map_err(|e| anyhow::anyhow!("line {}: {e}", i + 1))?;
         let path = case.get("path").and_then(Value::as_str).unwrap_or("");
-        let got = guess(path, false);
+        // The scanner hands the parser paths below the library root; so does the eval where
+        // the case names that root.
+        let root = case.get("library_root").and_then(Value::as_str);
+        let relative = root
+            .and_then(|r| path.strip_prefix(r))
+            .map_or(path, |p| p.trim_start_matches(['/', '\\']));
+        let got = guess(relative, false);
         report.cases += 1;
-        let fails = score_case(&case, &got, &mut report);
+        let (fails, misses) = score_case(&case, &got, &mut report);
+        if !misses.is_empty() {
+            report.misses.push((path.to_string(), misses));
+        }
         if fails.is_empty() {
             report.fully_correct += 1;
         } else {
@@ -175,6 +216,9 @@ pub fn evaluate(jsonl: &str) -> anyhow::Result<Report> {
 pub fn render(report: &Report) -> String {
     use std::fmt::Write;
     let mut out = String::new();
+    for (path, misses) in &report.misses {
+        let _ = writeln!(out, "MISS {path}\n     {}", misses.join("; "));
+    }
     for (path, fails) in &report.failures {
         let _ = writeln!(out, "FAIL {path}\n     {}", fails.join("; "));
     }

@@ -11,7 +11,7 @@ mod sort_key;
 
 use std::path::{Component, Path};
 
-pub use guess::{guess, NameGuess};
+pub use guess::{guess, guess_with, NameGuess};
 pub use sort_key::sort_key;
 
 use crate::config::LibraryKind;
@@ -27,7 +27,7 @@ pub enum ParsedKind {
 }
 
 /// What a path says about the file it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParsedPath {
     pub kind: ParsedKind,
     /// Movie title, episode title (when known), video or extra title.
@@ -47,6 +47,16 @@ pub struct ParsedPath {
     pub extra_type: Option<&'static str>,
     /// For extras: the folder (relative to the library root) of the title they belong to.
     pub owner_folder: Option<String>,
+    /// How far the name settles what the file is, 0–1 (the scale of
+    /// [`NameGuess::confidence`]); under a classifier's threshold the item is reviewed.
+    pub confidence: f32,
+    /// For episodes: the episode's own title as the name gives it.
+    pub episode_title: Option<String>,
+    /// `YYYY-MM-DD` for daily shows.
+    pub date: Option<String>,
+    pub tmdb_id: Option<String>,
+    pub imdb_id: Option<String>,
+    pub tvdb_id: Option<String>,
 }
 
 impl ParsedPath {
@@ -130,30 +140,34 @@ pub fn parse_path(relative: &Path, kind: LibraryKind) -> ParsedPath {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
 
-    if let Some(extra) = p.extra(&folders, &stem) {
-        return extra;
-    }
-    let episode = p.episode_numbers(&stem);
-    let as_episode = match kind {
-        LibraryKind::Tv => true,
-        LibraryKind::Mixed => episode.is_some() || p.season_folder(&folders).is_some(),
-        LibraryKind::Movies | LibraryKind::Home => false,
-    };
-    if as_episode {
-        return p.parse_episode(&folders, &stem, episode);
-    }
-    match kind {
-        LibraryKind::Movies => p.parse_movie(&folders, &stem),
-        LibraryKind::Home => p.parse_video(&stem),
-        LibraryKind::Mixed | LibraryKind::Tv => {
-            let movie = p.parse_movie(&folders, &stem);
-            if movie.year.is_some() {
-                movie
-            } else {
-                p.parse_video(&stem)
+    // The name parser reads kind, title, year and numbers with the library kind as a prior;
+    // versions, parts and extras' owners come from the folder structure, so that the files of
+    // one title meet under one identity key.
+    let g = guess_with(&relative.to_string_lossy(), kind);
+    let mut parsed = match p.extra(&folders, &stem) {
+        Some(extra) => extra,
+        None => match (kind, g.kind) {
+            (LibraryKind::Tv, _) | (LibraryKind::Mixed, "episode") => {
+                p.parse_episode(&folders, &stem, &g)
             }
-        }
+            (LibraryKind::Movies, _) | (LibraryKind::Mixed, "movie") => {
+                p.parse_movie(&folders, &stem, &g)
+            }
+            _ => p.parse_video(&stem),
+        },
+    };
+    parsed.confidence = match parsed.kind {
+        ParsedKind::Extra if g.kind != "extra" => 0.8,
+        _ => g.confidence,
+    };
+    if parsed.kind == ParsedKind::Episode {
+        parsed.episode_title = g.episode_title;
     }
+    parsed.date = g.date;
+    parsed.tmdb_id = g.tmdb_id;
+    parsed.imdb_id = g.imdb_id;
+    parsed.tvdb_id = g.tvdb_id;
+    parsed
 }
 
 #[cfg(test)]

@@ -4,12 +4,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::guess::{is_plain_folder, NameGuess};
 use super::{ParsedKind, ParsedPath};
 
 pub(super) struct Patterns {
-    sxxexx: Regex,
-    nxnn: Regex,
-    bare_episode: Regex,
     season_folder: Regex,
     year: Regex,
     part: Regex,
@@ -59,10 +57,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(build);
 fn build() -> Patterns {
     let re = |s: &str| Regex::new(s).expect("naming regex literal compiles");
     Patterns {
-        sxxexx: re(r"(?i)(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})(?:(?:[ ._-]?e|-)(\d{1,4}))?"),
-        nxnn: re(r"(?i)(?:^|[^a-z0-9])(\d{1,2})x(\d{2,3})(?:[^a-z0-9]|$)"),
-        bare_episode: re(r"(?i)^(?:e|ep|episode)?[ ._-]*(\d{1,3})(?:[^0-9]|$)"),
-        season_folder: re(r"(?i)^(?:season|series|saison|staffel|s)[ ._-]*(\d{1,4})$"),
+        season_folder: re(concat!(
+            r"(?i)^(?:(?:season|series|saison|staffel|stagione|temporada|seizoen|sæson|saeson|kausi|",
+            r"säsong|seasong|sezon|sezona|sezóna|sezonul|시즌|シーズン|сезон|s)[ ._-]*(\d{1,4})",
+            r"|(\d{1,2})\.?[ ._-]*(?:staffel|season|saison|temporada|stagione))",
+            r"(?:[ ._-]*\((?:19|20)\d{2}\))?$"
+        )),
         year: re(r"(?:^|[ ._(\[-])((?:19|20)\d{2})(?:[ ._)\]-]|$)"),
         part: re(r"(?i)[ ._-](?:cd|dvd|part|pt|disc|disk)[ ._-]?(\d{1,2})$"),
         release_tag: re(
@@ -82,21 +82,6 @@ impl Patterns {
         season_of_folder(self, last)
     }
 
-    pub(super) fn episode_numbers(&self, stem: &str) -> Option<(Option<i32>, i32, Option<i32>)> {
-        if let Some(c) = self.sxxexx.captures(stem) {
-            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
-            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
-            let end = c.get(3).and_then(|m| m.as_str().parse().ok());
-            return Some((season, episode, end));
-        }
-        if let Some(c) = self.nxnn.captures(stem) {
-            let season = c.get(1).and_then(|m| m.as_str().parse().ok());
-            let episode = c.get(2).and_then(|m| m.as_str().parse().ok())?;
-            return Some((season, episode, None));
-        }
-        None
-    }
-
     pub(super) fn extra(&self, folders: &[String], stem: &str) -> Option<ParsedPath> {
         // An extras folder anywhere below the title's folder.
         for (depth, folder) in folders.iter().enumerate() {
@@ -107,12 +92,16 @@ impl Patterns {
         }
         let lower = stem.to_lowercase();
         for (suffix, extra_type) in EXTRA_SUFFIXES {
-            let matches = lower == *suffix
-                || [b'-', b'.', b'_'].iter().any(|sep| {
-                    lower.len() > suffix.len()
-                        && lower.ends_with(suffix)
-                        && lower.as_bytes().get(lower.len() - suffix.len() - 1) == Some(sep)
-                });
+            // Only a few names are extras on their own (`trailer.mp4`); `clip.mp4` is not.
+            let whole_name = matches!(*suffix, "trailer" | "sample" | "theme");
+            // `Movie-scene2`: a numbered extra.
+            let body = lower.trim_end_matches(|c: char| c.is_ascii_digit());
+            let matches = (whole_name && lower == *suffix)
+                || (body.len() > suffix.len()
+                    && body.ends_with(suffix)
+                    && [b'-', b'.', b'_']
+                        .contains(&body.as_bytes()[body.len() - suffix.len() - 1]))
+                || body.ends_with(&format!(" - {suffix}")) && body.len() > suffix.len() + 3;
             if matches {
                 return Some(extra_path(stem, extra_type, folders.join("/")));
             }
@@ -120,11 +109,14 @@ impl Patterns {
         None
     }
 
+    /// An episode: kind, numbers and episode title from the name `g`; the series from a
+    /// title-like series folder when there is one (every file below it then meets under one
+    /// series), else from the name.
     pub(super) fn parse_episode(
         &self,
         folders: &[String],
         stem: &str,
-        numbers: Option<(Option<i32>, i32, Option<i32>)>,
+        g: &NameGuess,
     ) -> ParsedPath {
         let folder_season = self.season_folder(folders);
         // The series folder is the one above a season folder, else the deepest folder.
@@ -133,43 +125,30 @@ impl Patterns {
         } else {
             folders.last()
         };
-        let (mut season, mut episode, mut episode_end) = (folder_season, None, None);
-        let mut name_prefix = None;
-        if let Some((s, e, end)) = numbers {
-            season = s.or(season);
-            episode = Some(e);
-            episode_end = end;
-            name_prefix = self
-                .sxxexx
-                .find(stem)
-                .or_else(|| self.nxnn.find(stem))
-                .map(|m| stem[..m.start()].to_string());
-        } else if let Some(c) = self.bare_episode.captures(stem) {
-            episode = c.get(1).and_then(|m| m.as_str().parse().ok());
-        }
-        let (series, series_year) = match series_folder {
+        let (series, series_year) = match series_folder.filter(|f| is_plain_folder(f)) {
             Some(folder) => split_year(self, &clean(folder)),
-            None => split_year(self, &clean(name_prefix.as_deref().unwrap_or(stem))),
+            None => match g.title.as_deref().filter(|t| !t.is_empty()) {
+                Some(t) => (t.to_string(), g.year),
+                None => split_year(self, &clean(stem)),
+            },
         };
-        let title = episode_title(self, stem);
         ParsedPath {
             kind: ParsedKind::Episode,
-            title,
+            title: g.episode_title.clone().unwrap_or_else(|| clean(stem)),
             year: None,
             series: Some(series),
             series_year,
             // An episode without any season hint belongs to season 1, as Jellyfin does.
-            season: season.or(Some(1)),
-            episode,
-            episode_end,
-            part: None,
-            version_label: None,
-            extra_type: None,
-            owner_folder: None,
+            season: g.season.or(folder_season).or(Some(1)),
+            episode: g.episode,
+            episode_end: g.episode_end,
+            ..bare_path(ParsedKind::Episode)
         }
     }
 
-    pub(super) fn parse_movie(&self, folders: &[String], stem: &str) -> ParsedPath {
+    /// A movie: part and version from the folder structure; the title and year of a
+    /// `Title (Year)` folder (so versions and parts meet), else of the name `g`.
+    pub(super) fn parse_movie(&self, folders: &[String], stem: &str, g: &NameGuess) -> ParsedPath {
         let (base, part) = match self.part.captures(stem) {
             Some(c) => (
                 stem[..c.get(0).map(|m| m.start()).unwrap_or(stem.len())].to_string(),
@@ -190,7 +169,10 @@ impl Patterns {
             }
         }
         let from_folder = folder.map(|f| split_year(self, &clean(&strip_release_tags(self, f))));
-        let from_name = split_year(self, &clean(&strip_release_tags(self, &base)));
+        let from_name = match g.title.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => (t.to_string(), g.year),
+            None => split_year(self, &clean(&strip_release_tags(self, &base))),
+        };
         let (title, year) = match (from_folder, from_name) {
             // A folder with a year is the strongest signal (`Title (Year)/…`).
             (Some((t, Some(y))), _) => (t, Some(y)),
@@ -199,54 +181,50 @@ impl Patterns {
             (_, (t, None)) => (t, None),
         };
         ParsedPath {
-            kind: ParsedKind::Movie,
             title,
             year,
-            series: None,
-            series_year: None,
-            season: None,
-            episode: None,
-            episode_end: None,
             part,
             version_label,
-            extra_type: None,
-            owner_folder: None,
+            ..bare_path(ParsedKind::Movie)
         }
     }
 
     pub(super) fn parse_video(&self, stem: &str) -> ParsedPath {
         ParsedPath {
-            kind: ParsedKind::Video,
             title: stem.trim().to_string(),
-            year: None,
-            series: None,
-            series_year: None,
-            season: None,
-            episode: None,
-            episode_end: None,
-            part: None,
-            version_label: None,
-            extra_type: None,
-            owner_folder: None,
+            ..bare_path(ParsedKind::Video)
         }
     }
 }
 
 fn season_of_folder(p: &Patterns, name: &str) -> Option<i32> {
     let lower = name.trim().to_lowercase();
-    if lower == "specials" || lower == "special" || lower == "extras season" {
+    if matches!(
+        lower.as_str(),
+        "specials" | "special" | "extras season" | "extras"
+    ) {
         return Some(0);
     }
     p.season_folder
         .captures(&lower)
-        .and_then(|c| c.get(1))
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
         .and_then(|m| m.as_str().parse().ok())
 }
 
 fn extra_path(stem: &str, extra_type: &'static str, owner_folder: String) -> ParsedPath {
     ParsedPath {
-        kind: ParsedKind::Extra,
         title: clean(stem),
+        extra_type: Some(extra_type),
+        owner_folder: Some(owner_folder),
+        ..bare_path(ParsedKind::Extra)
+    }
+}
+
+/// A path of `kind` that says nothing else yet.
+fn bare_path(kind: ParsedKind) -> ParsedPath {
+    ParsedPath {
+        kind,
+        title: String::new(),
         year: None,
         series: None,
         series_year: None,
@@ -255,8 +233,14 @@ fn extra_path(stem: &str, extra_type: &'static str, owner_folder: String) -> Par
         episode_end: None,
         part: None,
         version_label: None,
-        extra_type: Some(extra_type),
-        owner_folder: Some(owner_folder),
+        extra_type: None,
+        owner_folder: None,
+        confidence: 0.0,
+        episode_title: None,
+        date: None,
+        tmdb_id: None,
+        imdb_id: None,
+        tvdb_id: None,
     }
 }
 
@@ -309,22 +293,6 @@ fn strip_release_tags(p: &Patterns, s: &str) -> String {
     match p.release_tag.find(s) {
         Some(m) if m.start() > 0 => s[..m.start()].to_string(),
         _ => s.to_string(),
-    }
-}
-
-/// `Show S01E02 - The Title` → `The Title`; falls back to the cleaned stem.
-fn episode_title(p: &Patterns, stem: &str) -> String {
-    let after = p
-        .sxxexx
-        .find(stem)
-        .or_else(|| p.nxnn.find(stem))
-        .map(|m| &stem[m.end()..])
-        .unwrap_or("");
-    let t = clean(&strip_release_tags(p, after));
-    if t.is_empty() {
-        clean(stem)
-    } else {
-        t
     }
 }
 

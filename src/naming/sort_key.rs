@@ -33,7 +33,7 @@ pub fn sort_key(name: &str) -> String {
 
 /// Latin letters with diacritics → their base letters; other scripts are kept as they are
 /// (transliterating them would sort CJK titles by a romanisation nobody reads).
-fn fold_accents(s: &str) -> String {
+pub(super) fn fold_accents(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii() || !c.is_alphabetic() {
