@@ -85,9 +85,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
         // An extra is what its folder made it; only a person's correction changes that.
         parsed.kind = ParsedKind::Extra;
     }
-    let name_confidence = naming::guess(&relative_text, lib.kind == crate::config::LibraryKind::Tv)
-        .confidence
-        .clamp(0.0, 1.0);
+    let name_confidence = parsed.confidence.clamp(0.0, 1.0);
     let mut evidence = signals::collect(&file_name, info.as_ref());
     // What the metadata step learned from TMDB: a miss is a hint of a home video; an unsure
     // match is for a person to settle.
