@@ -82,7 +82,7 @@ async fn review_flow(database_url: Option<String>) {
         .item_named("movie", "Heat")
         .await
         .expect("Heat is a movie");
-    let Some(clip) = s.item_named("movie", "IMG 5821").await else {
+    let Some(clip) = s.item_named("movie", "IMG_5821").await else {
         panic!(
             "the library says movie: {:?}",
             s.items("movie,video,episode,extra").await
@@ -266,7 +266,7 @@ async fn review_flow(database_url: Option<String>) {
     s.wait_idle().await;
     let back = item(&s, &clip_id).await;
     assert_eq!(back["kind"], "movie", "{back}");
-    assert_eq!(back["name"], "IMG 5821");
+    assert_eq!(back["name"], "IMG_5821");
     assert_eq!(review_ids(&s).await, vec![clip_id.clone()]);
 }
 

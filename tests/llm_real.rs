@@ -235,7 +235,7 @@ async fn doubtful_items_are_classified_by_the_real_model() {
     common::media::video(&media.path().join("Heat (1995)/Heat (1995).mkv"));
     common::media::phone_video(&media.path().join("IMG_5821.MOV"));
     let toml = format!(
-        "[[llm.providers]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nmodel = \"smollm2\"\ntimeout_secs = 120\n[llm.tasks]\nclassify = [\"local\"]\n"
+        "[[llm.providers]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nmodel = \"smollm2\"\ntimeout_secs = 120\n[llm.tasks]\nclassify = [\"local\"]\n# Metadata's LLM steps are tested on their own.\nfill_metadata = []\ndescribe = []\n"
     );
     let inst = common::Instance::new(&[common::lib("Movies", media.path(), "movies")], &toml);
     let s = inst.start();
@@ -300,6 +300,83 @@ async fn doubtful_items_are_classified_by_the_real_model() {
             .unwrap()
             .iter()
             .any(|t| t["task"] == "classify"),
+        "{usage}"
+    );
+}
+
+/// Metadata's LLM step against the real model: a home video is described (`describe`), and
+/// every value the model wrote says so, in the API and in both sidecars. The wording is the
+/// model's and is not asserted; the structure is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_videos_are_described_by_the_real_model() {
+    let Some(url) = common::llm_url() else { return };
+    let media = tempfile::tempdir().unwrap();
+    let clip = media.path().join("2023 Beach/IMG_5821.MOV");
+    common::media::phone_video(&clip);
+    let toml = format!(
+        "[[llm.providers]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nmodel = \"smollm2\"\ntimeout_secs = 120\n[llm.tasks]\ndescribe = [\"local\"]\nclassify = []\nfill_metadata = []\n"
+    );
+    let inst = common::Instance::new(&[common::lib("Home", media.path(), "home")], &toml);
+    let s = inst.start();
+    s.wait_idle().await;
+
+    let videos = s.items("video").await;
+    assert_eq!(videos.len(), 1, "{videos:?}");
+    let id = videos[0]["id"].as_str().unwrap();
+    let detail = s.get_json(&format!("/api/v1/items/{id}")).await;
+    let fields = detail["classification"]["fields"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let llm: Vec<&serde_json::Value> = fields
+        .iter()
+        .filter(|f| f["source"] == "llm" && f["field"] != "classification")
+        .collect();
+    assert!(!llm.is_empty(), "the model described the clip: {detail}");
+    let known = kinora::metadata::merge::field_names();
+    for f in &llm {
+        assert_eq!(f["llm_generated"], true, "{f}");
+        assert_eq!(f["prompt_version"], "describe@2", "{f}");
+        assert!(
+            known.contains(&f["field"].as_str().unwrap().to_string()),
+            "{f}"
+        );
+    }
+    if let Some(rating) = llm.iter().find(|f| f["field"] == "family_safety") {
+        assert!(
+            ["all_ages", "teen", "adult"].contains(&rating["value"].as_str().unwrap()),
+            "{rating}"
+        );
+    }
+    if let Some(genres) = llm.iter().find(|f| f["field"] == "genres") {
+        for g in genres["value"].as_array().unwrap() {
+            assert!(
+                kinora::llm::prompts::TMDB_GENRES.contains(&g.as_str().unwrap()),
+                "genres come from TMDB's list: {g}"
+            );
+        }
+    }
+    // The sidecars say which values a model wrote.
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(media.path().join("2023 Beach/IMG_5821.kinora.json")).unwrap(),
+    )
+    .unwrap();
+    let marked = record["llm_generated"].as_array().unwrap();
+    assert!(!marked.is_empty(), "{record}");
+    for f in record["fields"].as_array().unwrap() {
+        if f["source"] == "llm" {
+            assert_eq!(f["llm_generated"], true, "{f}");
+        }
+    }
+    let nfo = std::fs::read_to_string(media.path().join("2023 Beach/IMG_5821.nfo")).unwrap();
+    assert!(nfo.contains("<llmgenerated>"), "{nfo}");
+    let usage = s.get_json("/api/v1/llm/usage").await;
+    assert!(
+        usage["by_task"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["task"] == "describe"),
         "{usage}"
     );
 }

@@ -168,3 +168,21 @@ pub async fn unclassified(c: &Catalog, library_id: &str) -> Result<Vec<String>, 
         .map(|r| r.id)
         .collect())
 }
+
+/// Present items of a library with their kind (titles, series and seasons; not folders), for a
+/// library-wide refresh.
+pub async fn present_items(
+    c: &Catalog,
+    library_id: &str,
+) -> Result<Vec<(String, String)>, CatalogError> {
+    Ok(item::Entity::find()
+        .filter(item::Column::LibraryId.eq(library_id))
+        .filter(item::Column::Missing.eq(false))
+        .filter(item::Column::Kind.ne("folder"))
+        .order_by_asc(item::Column::Id)
+        .all(&c.read)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.kind))
+        .collect())
+}

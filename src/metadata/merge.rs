@@ -87,6 +87,26 @@ impl Merged {
     }
 }
 
+/// Every field a metadata source can give (the flat keys of [`Metadata`], `ids.tmdb` and
+/// `collection.name` included).
+pub fn field_names() -> Vec<String> {
+    let sample = Metadata {
+        collection: Some(Default::default()),
+        ..Metadata::default()
+    };
+    let Ok(Value::Object(obj)) = serde_json::to_value(&sample) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in obj {
+        match v {
+            Value::Object(inner) => out.extend(inner.keys().map(|ik| format!("{k}.{ik}"))),
+            _ => out.push(k),
+        }
+    }
+    out
+}
+
 /// `Metadata` as flat fields: `ids` becomes `ids.tmdb`…; empty values left out.
 pub fn flatten(m: &Metadata) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();

@@ -49,24 +49,8 @@ pub fn metadata_job(item_id: &str, priority: i32) -> NewJob {
     }
 }
 
-/// Every field a metadata source can give (the flat keys of [`Metadata`]): a source's rows
-/// outside this set (classification's) are never touched here.
 fn metadata_fields() -> Vec<String> {
-    let sample = Metadata {
-        collection: Some(Default::default()),
-        ..Metadata::default()
-    };
-    let Ok(Value::Object(obj)) = serde_json::to_value(&sample) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (k, v) in obj {
-        match v {
-            Value::Object(inner) => out.extend(inner.keys().map(|ik| format!("{k}.{ik}"))),
-            _ => out.push(k),
-        }
-    }
-    out
+    merge::field_names()
 }
 
 /// How the item's TMDB entry was found, or why there is none.

@@ -5,6 +5,7 @@ mod auth;
 mod dto;
 mod items;
 mod llm;
+mod metadata;
 mod review;
 mod system;
 
@@ -26,6 +27,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/items/{id}/stream"),
     ("head", "/api/v1/items/{id}/stream"),
     ("post", "/api/v1/items/{id}/classify"),
+    ("patch", "/api/v1/items/{id}/metadata"),
+    ("post", "/api/v1/items/{id}/refresh"),
+    ("post", "/api/v1/libraries/{id}/refresh"),
     ("get", "/api/v1/review"),
     ("post", "/api/v1/review/{id}/accept"),
     ("post", "/api/v1/review/{id}/correct"),
@@ -57,6 +61,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/items/{id}/stream", web::get().to(items::stream_item))
             .route("/items/{id}/stream", web::head().to(items::stream_item))
             .route("/items/{id}/classify", web::post().to(review::reclassify))
+            .route(
+                "/items/{id}/metadata",
+                web::patch().to(metadata::edit_metadata),
+            )
+            .route(
+                "/items/{id}/refresh",
+                web::post().to(metadata::refresh_item),
+            )
+            .route(
+                "/libraries/{id}/refresh",
+                web::post().to(metadata::refresh_library),
+            )
             .route("/review", web::get().to(review::list_review))
             .route("/review/{id}/accept", web::post().to(review::accept))
             .route("/review/{id}/correct", web::post().to(review::correct))
