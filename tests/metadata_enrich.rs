@@ -196,6 +196,53 @@ async fn movies_and_episodes_get_tmdb_metadata_images_and_sidecars() {
         .unwrap();
     assert_eq!(poster.status(), 200);
 
+    // A person's edit wins over TMDB, survives re-enrichment, and null gives TMDB back.
+    let patch = |body: Value| {
+        let s = &s;
+        let fc_id = fc_id.clone();
+        async move {
+            let res = s
+                .client
+                .patch(s.url(&format!("/api/v1/items/{fc_id}/metadata")))
+                .header("X-Api-Key", &s.key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, err) = patch(serde_json::json!({"colour": "red"})).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["message"].as_str().unwrap().contains("unknown field"));
+    let (status, err) = patch(serde_json::json!({"genres": "not a list"})).await;
+    assert_eq!(status, 400, "{err}");
+    let (status, _) =
+        patch(serde_json::json!({"overview": "My own words.", "genres": ["Comedy"]})).await;
+    assert_eq!(status, 202);
+    s.wait_idle().await;
+    let d = detail(&s, &fc_id).await;
+    assert_eq!(d["metadata"]["overview"], "My own words.", "{d}");
+    assert_eq!(d["metadata"]["genres"], serde_json::json!(["Comedy"]));
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert!(record["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["field"] == "overview" && f["source"] == "user" && f["winner"] == true));
+    let (status, _) = patch(serde_json::json!({"overview": null, "genres": null})).await;
+    assert_eq!(status, 202);
+    s.wait_idle().await;
+    let d = detail(&s, &fc_id).await;
+    assert_ne!(d["metadata"]["overview"], "My own words.");
+    assert!(d["metadata"]["genres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g == "Drama"));
+
     // The Matrix: found by searching, the exact title over "The Matrix Reloaded" and co.
     let matrix = s
         .items("movie")
