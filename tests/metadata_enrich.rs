@@ -158,6 +158,12 @@ async fn movies_and_episodes_get_tmdb_metadata_images_and_sidecars() {
         "{nfo_text}"
     );
     assert!(nfo_text.contains("<streamdetails>"), "{nfo_text}");
+    let poster_file = folder.join("Fight Club (1999)-poster.jpg");
+    assert_eq!(
+        std::fs::read(&poster_file).expect("Kodi poster beside the movie"),
+        std::fs::read(media.path().join("poster.jpg")).unwrap(),
+        "the TMDB poster"
+    );
     let json_path = folder.join("Fight Club (1999).kinora.json");
     let record: Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
@@ -372,6 +378,9 @@ async fn without_a_key_tmdb_is_skipped_and_the_item_says_why() {
     // The filename's facts still stand, and sidecars are written from them.
     assert_eq!(d["year"], 1995);
     assert!(movies.join("Heat (1995)/Heat (1995).nfo").exists());
+    // No TMDB poster: the keyframe thumbnail is the poster beside it.
+    let poster = movies.join("Heat (1995)/Heat (1995)-poster.jpg");
+    assert!(std::fs::metadata(&poster).unwrap().len() > 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

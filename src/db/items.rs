@@ -337,13 +337,14 @@ pub async fn set_image_blurhash(
     Ok(())
 }
 
+/// Returns whether `path` is now the item's image.
 pub async fn set_image_if_absent(
     c: &Catalog,
     item_id: &str,
     path: &str,
     tag: &str,
-) -> Result<(), CatalogError> {
-    super::execute(
+) -> Result<bool, CatalogError> {
+    let changed = super::execute(
         &c.write,
         "UPDATE items SET image_path = $1, image_tag = $2, updated_at = $3, \
            image_blurhash = CASE WHEN image_tag = $2 THEN image_blurhash ELSE NULL END \
@@ -357,7 +358,7 @@ pub async fn set_image_if_absent(
         ],
     )
     .await?;
-    Ok(())
+    Ok(changed > 0)
 }
 
 pub async fn set_runtime(

@@ -83,6 +83,36 @@ pub fn write_sidecar(
     }
 }
 
+/// Puts a copy of the image `source` at `path` (a Kodi poster beside the media) unless a file
+/// is there already: an image carries no marker, so an existing one may be a person's choice
+/// and is never replaced.
+pub fn write_image_if_absent(
+    path: &Path,
+    source: &Path,
+    policy: SidecarPolicy,
+) -> Result<WriteOutcome, SidecarError> {
+    if policy == SidecarPolicy::Never {
+        return Ok(WriteOutcome::Skipped);
+    }
+    let io_err = |p: &Path, source: std::io::Error| SidecarError::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    match fs::symlink_metadata(path) {
+        Ok(_) => return Ok(WriteOutcome::Skipped),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) if is_read_only(&e) => return Ok(WriteOutcome::ReadOnly),
+        Err(e) => return Err(io_err(path, e)),
+    }
+    let bytes = fs::read(source).map_err(|e| io_err(source, e))?;
+    match replace_atomically(path, &bytes) {
+        Ok(()) => Ok(WriteOutcome::Written),
+        Err(WriteError::Io(e)) if is_read_only(&e) => Ok(WriteOutcome::ReadOnly),
+        Err(WriteError::Io(e)) => Err(io_err(path, e)),
+        Err(WriteError::NoFileName) => Err(SidecarError::BadPath(path.display().to_string())),
+    }
+}
+
 fn is_read_only(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),

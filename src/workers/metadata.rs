@@ -29,7 +29,7 @@ use crate::metadata::matching::{self, Candidate};
 use crate::metadata::merge::{self, flatten, SourceValues};
 use crate::metadata::nfo::{self, NfoKind};
 use crate::metadata::tmdb::{self, TmdbError};
-use crate::sidecar::write::{write_sidecar, WriteOutcome};
+use crate::sidecar::write::{write_image_if_absent, write_sidecar, WriteOutcome};
 
 /// TMDB as a source name.
 const TMDB: &str = "tmdb";
@@ -1060,7 +1060,12 @@ async fn finish(
     crate::db::metadata::apply(db, &item.id, &merged.winners, &main).await?;
     fetch_images(p, item, &merged.winners).await?;
     if let Some((kind, target)) = sidecar_target {
-        write_sidecars(lib, item, kind, &target, &merged, matched, file).await;
+        // The poster as it is now: TMDB's when fetched, else the keyframe thumbnail.
+        let poster = find_item(p, &item.id)
+            .await?
+            .and_then(|i| i.image_path)
+            .map(PathBuf::from);
+        write_sidecars(lib, item, kind, &target, &merged, matched, file, poster).await;
     }
     // What the match says is evidence for classification (a TMDB miss hints at a home video),
     // and an unsure match is for a person to settle: classification owns the review queue.
@@ -1140,6 +1145,15 @@ async fn fetch_images(
     Ok(())
 }
 
+/// `dir/Name.mkv` + `-poster.jpg` → `dir/Name-poster.jpg`.
+fn sibling(media: &Path, suffix: &str) -> PathBuf {
+    let stem = media
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    media.with_file_name(format!("{stem}{suffix}"))
+}
+
 async fn download(http: &reqwest::Client, url: &str, dest: &Path) -> anyhow::Result<()> {
     use anyhow::Context;
     let res = http
@@ -1177,8 +1191,16 @@ async fn write_sidecars(
     merged: &merge::Merged,
     matched: &MatchInfo,
     file: Option<&media_file::Model>,
+    poster: Option<PathBuf>,
 ) {
     let policy = lib.sidecars;
+    // Kodi's names: `<name>-poster.jpg` beside a movie, `<name>-thumb.jpg` beside an episode,
+    // `poster.jpg` in a series folder.
+    let poster_path = match kind {
+        NfoKind::TvShow | NfoKind::Season => target.join("poster.jpg"),
+        NfoKind::Episode => sibling(target, "-thumb.jpg"),
+        NfoKind::Movie => sibling(target, "-poster.jpg"),
+    };
     let nfo_path = nfo::nfo_path_for(kind, target);
     let json_path = match kind {
         NfoKind::TvShow => target.join("tvshow.kinora.json"),
@@ -1220,7 +1242,7 @@ async fn write_sidecars(
     });
     let json_text = crate::sidecar::json::render(&record);
     let writes = tokio::task::spawn_blocking(move || {
-        [
+        let mut out = vec![
             (
                 nfo_path.clone(),
                 write_sidecar(&nfo_path, &nfo_text, policy, true),
@@ -1229,7 +1251,14 @@ async fn write_sidecars(
                 json_path.clone(),
                 write_sidecar(&json_path, &json_text, policy, false),
             ),
-        ]
+        ];
+        if let Some(src) = poster.filter(|p| p.is_file()) {
+            out.push((
+                poster_path.clone(),
+                write_image_if_absent(&poster_path, &src, policy),
+            ));
+        }
+        out
     })
     .await;
     let Ok(writes) = writes else {

@@ -122,7 +122,10 @@ pub async fn thumbnail(p: &Pipeline, file_id: &str) -> Result<(), JobError> {
                 let tag =
                     crate::db::api_keys::hash_secret(&format!("{}:{}", out_str, file.mtime_ns));
                 let tag = &tag[..16];
-                items::set_image_if_absent(&p.catalog, item_id, &out_str, tag).await?;
+                if items::set_image_if_absent(&p.catalog, item_id, &out_str, tag).await? {
+                    // The keyframe is the item's poster: its sidecars get it too.
+                    p.jobs.enqueue(super::metadata_job(item_id, -1)).await?;
+                }
                 let (w, h) = (file.width.unwrap_or(16), file.height.unwrap_or(9));
                 match crate::media::blurhash::of_image(
                     &p.tools.ffmpeg,
