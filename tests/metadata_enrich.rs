@@ -201,6 +201,21 @@ async fn movies_and_episodes_get_tmdb_metadata_images_and_sidecars() {
         .await
         .unwrap();
     assert_eq!(poster.status(), 200);
+    // jellyfin-web's "Refresh metadata".
+    for (id, want) in [
+        (fc_id.replace('-', ""), 204),
+        ("0123456789abcdef0123456789abcdef".to_string(), 404),
+    ] {
+        let res = s
+            .client
+            .post(s.url(&format!("/Items/{id}/Refresh")))
+            .header("X-Emby-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), want);
+    }
+    s.wait_idle().await;
 
     // A person's edit wins over TMDB, survives re-enrichment, and null gives TMDB back.
     let patch = |body: Value| {

@@ -313,6 +313,10 @@ fn configure_library(cfg: &mut web::ServiceConfig) {
         web::post().to(playstate::refresh_library),
     );
     cfg.route(
+        "/items/{item_id}/refresh",
+        web::post().to(playstate::refresh_item),
+    );
+    cfg.route(
         "/library/media/updated",
         web::post().to(playstate::refresh_library),
     );

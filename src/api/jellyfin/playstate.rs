@@ -332,6 +332,28 @@ pub async fn ping(_auth: JfAuth) -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
+/// `POST /Items/{id}/Refresh` (jellyfin-web's "Refresh metadata"): the item is looked up
+/// again in the background (NFO, TMDB, LLM gaps; images and sidecars).
+pub async fn refresh_item(
+    auth: JfAuth,
+    state: web::Data<AppState>,
+    item_id: web::Path<String>,
+) -> Result<HttpResponse, JfError> {
+    if !auth.is_admin() {
+        return Err(JfError::Forbidden);
+    }
+    let id = super::ids::from_wire(&item_id).ok_or(JfError::NotFound)?;
+    let item = crate::db::items::get(&state.catalog, &id)
+        .await?
+        .filter(|i| !i.missing)
+        .ok_or(JfError::NotFound)?;
+    state
+        .jobs
+        .enqueue(crate::workers::metadata_job(&item.id, 10))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// What Sonarr and Radarr call after an import: a rescan in the background.
 pub async fn refresh_library(
     auth: JfAuth,
