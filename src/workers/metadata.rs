@@ -1008,11 +1008,9 @@ async fn finish(
             .filter(|v| v.source == src)
             .cloned()
             .collect();
-        if src == source::LLM {
-            if values.is_empty() {
-                // Not asked this time (not configured, or down): earlier answers stay.
-                continue;
-            }
+        if src == source::LLM && values.is_empty() {
+            // Not asked this time (not configured, or down): earlier answers stay.
+            continue;
         }
         if src == source::PROBE {
             // Classification records the probe's `kind` beside these.
@@ -1065,7 +1063,12 @@ async fn finish(
             .await?
             .and_then(|i| i.image_path)
             .map(PathBuf::from);
-        write_sidecars(lib, item, kind, &target, &merged, matched, file, poster).await;
+        let place = SidecarPlace {
+            kind,
+            target,
+            poster,
+        };
+        write_sidecars(lib, item, &place, &merged, matched, file).await;
     }
     // What the match says is evidence for classification (a TMDB miss hints at a home video),
     // and an unsure match is for a person to settle: classification owns the review queue.
@@ -1181,18 +1184,25 @@ async fn download(http: &reqwest::Client, url: &str, dest: &Path) -> anyhow::Res
     Ok(())
 }
 
+/// Where an item's sidecars go: its NFO kind, the media file (a series': its folder), and the
+/// image that is its poster now.
+struct SidecarPlace {
+    kind: NfoKind,
+    target: PathBuf,
+    poster: Option<PathBuf>,
+}
+
 /// The NFO and the JSON record beside the media (or in a series folder), as the library's
 /// policy says. A read-only folder or a user's own NFO is left alone, not an error.
 async fn write_sidecars(
     lib: &Library,
     item: &item::Model,
-    kind: NfoKind,
-    target: &Path,
+    place: &SidecarPlace,
     merged: &merge::Merged,
     matched: &MatchInfo,
     file: Option<&media_file::Model>,
-    poster: Option<PathBuf>,
 ) {
+    let (kind, target, poster) = (place.kind, place.target.as_path(), place.poster.clone());
     let policy = lib.sidecars;
     // Kodi's names: `<name>-poster.jpg` beside a movie, `<name>-thumb.jpg` beside an episode,
     // `poster.jpg` in a series folder.
