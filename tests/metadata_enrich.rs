@@ -144,6 +144,10 @@ async fn movies_and_episodes_get_tmdb_metadata_images_and_sidecars() {
         .all(|r| !(r.path == "/3/search/movie" && r.param("query") == Some("fight club"))));
     assert_eq!(d["has_image"], true, "{d}");
     assert_eq!(m["has_backdrop"], true, "{m}");
+    assert_eq!(
+        m["has_logo"], true,
+        "the English logo from the appended images: {m}"
+    );
     // Its sidecars: a Kodi NFO Kinora can read back, marked as Kinora's, and the JSON record.
     let folder = l.movies.join("Fight Club (1999) [tmdbid=550]");
     let nfo_path = folder.join("Fight Club (1999).nfo");

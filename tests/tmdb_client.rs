@@ -131,8 +131,9 @@ async fn real_answers_through_every_endpoint_with_an_api_key() {
     let detail = requests.iter().find(|r| r.path == "/3/movie/550").unwrap();
     assert_eq!(
         detail.param("append_to_response"),
-        Some("credits,external_ids,release_dates")
+        Some("credits,external_ids,release_dates,images")
     );
+    assert_eq!(detail.param("include_image_language"), Some("en,null"));
     let tv_detail = requests.iter().find(|r| r.path == "/3/tv/1399").unwrap();
     assert_eq!(
         tv_detail.param("append_to_response"),
@@ -325,7 +326,7 @@ async fn cache_behaviour(catalog: Catalog) {
         .map(|r| r.try_get::<String>("", "request_key").unwrap())
         .collect();
     assert!(keys.contains(
-        &"movie/550?append_to_response=credits%2Cexternal_ids%2Crelease_dates&language=en-US"
+        &"movie/550?append_to_response=credits%2Cexternal_ids%2Crelease_dates%2Cimages&include_image_language=en%2Cnull&language=en-US"
             .to_string()
     ));
     assert!(keys.iter().all(|k| !k.contains(KEY)), "{keys:?}");
@@ -334,7 +335,7 @@ async fn cache_behaviour(catalog: Catalog) {
     let now = kinora::db::now_ms();
     kinora::db::tmdb_cache::put(
         &catalog,
-        "movie/550?append_to_response=credits%2Cexternal_ids%2Crelease_dates&language=en-US",
+        "movie/550?append_to_response=credits%2Cexternal_ids%2Crelease_dates%2Cimages&include_image_language=en%2Cnull&language=en-US",
         &kinora::db::tmdb_cache::CachedResponse {
             status: 200,
             body: "[1, 2]".into(),

@@ -4,7 +4,7 @@
 use crate::domain::metadata::{ImageKind, ImageRef, Metadata, Person, PersonKind, ProviderIds};
 
 use super::types::{
-    CastMember, ContentRatings, CrewMember, Episode, Movie, ReleaseDates, Season, Tv,
+    CastMember, ContentRatings, CrewMember, Episode, Images, Movie, ReleaseDates, Season, Tv,
 };
 
 /// Theatrical release: the one whose rating an NFO's `<mpaa>` usually carries.
@@ -57,12 +57,37 @@ pub fn movie_metadata(movie: &Movie, country: &str) -> Metadata {
             imdb,
             tvdb: None,
         },
-        images: images(&[
-            (ImageKind::Poster, &movie.poster_path),
-            (ImageKind::Backdrop, &movie.backdrop_path),
-        ]),
+        images: {
+            let mut all = images(&[
+                (ImageKind::Poster, &movie.poster_path),
+                (ImageKind::Backdrop, &movie.backdrop_path),
+            ]);
+            all.extend(best_logo(movie.images.as_ref()));
+            all
+        },
         ..Metadata::default()
     }
+}
+
+/// The logo to show: one with words (a language) before a text-free one, then the best rated;
+/// the request already limited them to the configured language.
+fn best_logo(images: Option<&Images>) -> Option<ImageRef> {
+    let logos = &images?.logos;
+    let best = logos
+        .iter()
+        .filter(|l| l.file_path.as_deref().is_some_and(|p| !p.is_empty()))
+        .max_by(|a, b| {
+            (a.iso_639_1.is_some(), a.vote_average.unwrap_or(0.0))
+                .partial_cmp(&(b.iso_639_1.is_some(), b.vote_average.unwrap_or(0.0)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })?;
+    Some(ImageRef {
+        kind: ImageKind::Logo,
+        location: best.file_path.clone()?,
+        language: best.iso_639_1.clone(),
+        width: best.width,
+        height: best.height,
+    })
 }
 
 /// A series with `external_ids` and `content_ratings` appended.

@@ -36,7 +36,7 @@ pub use types::{
 };
 
 /// What [`Tmdb::movie`] appends: one request instead of four.
-pub const MOVIE_APPEND: &str = "credits,external_ids,release_dates";
+pub const MOVIE_APPEND: &str = "credits,external_ids,release_dates,images";
 /// What [`Tmdb::tv`] appends.
 pub const TV_APPEND: &str = "external_ids,content_ratings";
 
@@ -255,11 +255,24 @@ impl Tmdb {
         self.get("search/tv", &params).await
     }
 
-    /// `/movie/{id}` with credits, external ids and release dates (age ratings) appended.
+    /// `/movie/{id}` with credits, external ids, release dates (age ratings) and images (logos)
+    /// appended.
     pub async fn movie(&self, id: u64) -> Result<Movie, TmdbError> {
+        // Appended images are filtered by language: the configured one and text-free ones
+        // (logos carry words, so a logo in the user's language is what they want).
+        let lang = self
+            .inner
+            .language
+            .split('-')
+            .next()
+            .unwrap_or("en")
+            .to_string();
         self.get(
             &format!("movie/{id}"),
-            &[("append_to_response", MOVIE_APPEND.into())],
+            &[
+                ("append_to_response", MOVIE_APPEND.into()),
+                ("include_image_language", format!("{lang},null")),
+            ],
         )
         .await
     }

@@ -235,6 +235,25 @@ pub struct Movie {
     pub credits: Option<Credits>,
     pub external_ids: Option<ExternalIds>,
     pub release_dates: Option<ReleaseDates>,
+    pub images: Option<Images>,
+}
+
+/// `images` (appended): the artwork TMDB has besides the main poster and backdrop.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Images {
+    #[serde(deserialize_with = "nullable")]
+    pub logos: Vec<ImageEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ImageEntry {
+    pub file_path: Option<String>,
+    pub iso_639_1: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub vote_average: Option<f64>,
 }
 
 /// A creator of a series (`created_by`).
