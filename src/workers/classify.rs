@@ -7,16 +7,16 @@
 //! Idempotent: a second run with the same inputs writes nothing (an LLM answer is reused while
 //! its input is unchanged).
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::Pipeline;
 use crate::classify::{self, corrections, llm_input, signals};
-use crate::db::entities::{item, media_file};
+use crate::db::entities::item;
 use crate::db::field_sources::{self, source, FieldValue};
 use crate::db::items::ItemKind;
-use crate::db::media_files::{path_from_bytes, state};
+use crate::db::media_files::path_from_bytes;
 use crate::db::review::{self, Classification};
 use crate::db::CatalogError;
 use crate::domain::MediaInfo;
@@ -65,7 +65,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     let Some(lib) = p.library(&item.library_id).cloned() else {
         return Ok(());
     };
-    let Some(file) = primary_file(p, &item.id).await? else {
+    let Some(file) = super::primary_file(p, &item.id).await? else {
         return Ok(()); // no file present: the item keeps what it was
     };
     let path = path_from_bytes(&file.path_raw);
@@ -248,26 +248,6 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
 /// noise in the API and could make two identical runs compare unequal.
 fn stored(confidence: f32) -> f64 {
     (f64::from(confidence) * 1000.0).round() / 1000.0
-}
-
-/// The file that speaks for the item: its first part, present.
-async fn primary_file(
-    p: &Pipeline,
-    item_id: &str,
-) -> Result<Option<media_file::Model>, CatalogError> {
-    let mut files = media_file::Entity::find()
-        .filter(media_file::Column::ItemId.eq(item_id))
-        .filter(media_file::Column::State.eq(state::ACTIVE))
-        .all(&p.catalog.write)
-        .await?;
-    files.sort_by(|a, b| {
-        (a.part_index.unwrap_or(0), a.first_seen_at, &a.id).cmp(&(
-            b.part_index.unwrap_or(0),
-            b.first_seen_at,
-            &b.id,
-        ))
-    });
-    Ok(files.into_iter().next())
 }
 
 enum LlmOutcome {

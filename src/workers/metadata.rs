@@ -111,26 +111,6 @@ async fn find_item(p: &Pipeline, id: &str) -> Result<Option<item::Model>, Catalo
         .await?)
 }
 
-/// The item's first present file.
-async fn primary_file(
-    p: &Pipeline,
-    item_id: &str,
-) -> Result<Option<media_file::Model>, CatalogError> {
-    let mut files = media_file::Entity::find()
-        .filter(media_file::Column::ItemId.eq(item_id))
-        .filter(media_file::Column::State.eq(state::ACTIVE))
-        .all(&p.catalog.write)
-        .await?;
-    files.sort_by(|a, b| {
-        (a.part_index.unwrap_or(0), a.first_seen_at, &a.id).cmp(&(
-            b.part_index.unwrap_or(0),
-            b.first_seen_at,
-            &b.id,
-        ))
-    });
-    Ok(files.into_iter().next())
-}
-
 fn probe_of(file: &media_file::Model) -> Option<MediaInfo> {
     file.probe_json
         .as_deref()
@@ -607,7 +587,7 @@ fn gaps(m: &Metadata) -> Vec<String> {
 }
 
 async fn enrich_movie(p: &Pipeline, lib: &Library, item: &item::Model) -> Result<(), JobError> {
-    let file = primary_file(p, &item.id).await?;
+    let file = super::primary_file(p, &item.id).await?;
     let media_path = file.as_ref().map(|f| path_from_bytes(&f.path_raw));
     let user = user_source(p, item).await?;
     let nfo = match &media_path {
@@ -711,7 +691,7 @@ async fn enrich_home_video(
     lib: &Library,
     item: &item::Model,
 ) -> Result<(), JobError> {
-    let file = primary_file(p, &item.id).await?;
+    let file = super::primary_file(p, &item.id).await?;
     let media_path = file.as_ref().map(|f| path_from_bytes(&f.path_raw));
     let user = user_source(p, item).await?;
     let nfo = match &media_path {
@@ -918,7 +898,7 @@ async fn enrich_season(p: &Pipeline, lib: &Library, item: &item::Model) -> Resul
 }
 
 async fn enrich_episode(p: &Pipeline, lib: &Library, item: &item::Model) -> Result<(), JobError> {
-    let file = primary_file(p, &item.id).await?;
+    let file = super::primary_file(p, &item.id).await?;
     let media_path = file.as_ref().map(|f| path_from_bytes(&f.path_raw));
     let (season, series) = parents(p, item).await?;
     let user = user_source(p, item).await?;

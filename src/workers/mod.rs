@@ -36,6 +36,28 @@ impl Pipeline {
     }
 }
 
+/// The file that speaks for an item: its first part that is present.
+async fn primary_file(
+    p: &Pipeline,
+    item_id: &str,
+) -> Result<Option<crate::db::entities::media_file::Model>, crate::db::CatalogError> {
+    use crate::db::entities::media_file;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut files = media_file::Entity::find()
+        .filter(media_file::Column::ItemId.eq(item_id))
+        .filter(media_file::Column::State.eq(crate::db::media_files::state::ACTIVE))
+        .all(&p.catalog.write)
+        .await?;
+    files.sort_by(|a, b| {
+        (a.part_index.unwrap_or(0), a.first_seen_at, &a.id).cmp(&(
+            b.part_index.unwrap_or(0),
+            b.first_seen_at,
+            &b.id,
+        ))
+    });
+    Ok(files.into_iter().next())
+}
+
 fn payload_str<'a>(payload: &'a serde_json::Value, key: &str) -> Result<&'a str, JobError> {
     payload
         .get(key)

@@ -81,16 +81,25 @@ pub async fn list_items(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "total": total })))
 }
 
+/// The present item a route's `{id}` names, or 404.
+pub(super) async fn present_item(
+    state: &AppState,
+    raw_id: &str,
+) -> Result<crate::domain::Item, ApiError> {
+    let id = parse_id(raw_id)?;
+    items::get(&state.catalog, &id)
+        .await?
+        .filter(|i| !i.missing)
+        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))
+}
+
 pub async fn get_item(
     _auth: ApiKeyAuth,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let item = items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))?;
+    let item = present_item(&state, &id).await?;
+    let id = item.id.clone();
     let files = media_files::for_items(&state.catalog, std::slice::from_ref(&id)).await?;
     let file_ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
     let mut streams = media_files::streams_for(&state.catalog, &file_ids).await?;

@@ -9,7 +9,7 @@ use super::dto::parse_id;
 use super::ApiKeyAuth;
 use crate::api::{ApiError, AppState};
 use crate::db::field_sources::{self, source, FieldValue};
-use crate::db::{items, review};
+use crate::db::review;
 use crate::domain::ItemKind;
 use crate::metadata::merge;
 use crate::workers::{classify_job, metadata_job};
@@ -24,11 +24,8 @@ pub async fn edit_metadata(
     id: web::Path<String>,
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let item = items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))?;
+    let item = super::items::present_item(&state, &id).await?;
+    let id = item.id.clone();
     if item.kind == ItemKind::Folder {
         return Err(ApiError::BadRequest("folders have no metadata".into()));
     }
@@ -97,11 +94,7 @@ pub async fn refresh_item(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let item = items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))?;
+    let item = super::items::present_item(&state, &id).await?;
     state.jobs.enqueue(metadata_job(&item.id, PRIORITY)).await?;
     Ok(HttpResponse::Accepted().json(json!({ "id": item.id, "queued": "metadata" })))
 }

@@ -12,7 +12,7 @@ use super::ApiKeyAuth;
 use crate::api::{ApiError, AppState};
 use crate::classify::corrections::FIELDS;
 use crate::db::field_sources::{self, source, FieldValue};
-use crate::db::items;
+
 use crate::db::review::{self, Classification};
 use crate::domain::Item;
 use crate::workers::classify_job;
@@ -207,11 +207,7 @@ impl Correction {
 
 /// The item a review answer is about: present and a title (not a series or folder).
 async fn reviewable(state: &AppState, raw_id: &str) -> Result<Item, ApiError> {
-    let id = parse_id(raw_id)?;
-    let item = items::get(&state.catalog, &id)
-        .await?
-        .filter(|i| !i.missing)
-        .ok_or_else(|| ApiError::NotFound(format!("no item {id}")))?;
+    let item = super::items::present_item(state, raw_id).await?;
     if !item.kind.is_playable() {
         return Err(ApiError::BadRequest(format!(
             "a {} is not classified itself; correct one of its titles",
