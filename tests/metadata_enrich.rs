@@ -76,6 +76,8 @@ fn library() -> Library {
     video(&movies.join("Fight Club (1999) [tmdbid=550]/Fight Club (1999).mkv"));
     // A search: "the matrix" has 21 results; the exact title wins.
     video(&movies.join("The Matrix/The Matrix.mkv"));
+    // The title exists, but from another year: a person decides.
+    video(&movies.join("The Matrix (2005)/The Matrix (2005).mkv"));
     // Nothing on TMDB is called this.
     video(&movies.join("Zzyzx Qwerty (2001)/Zzyzx Qwerty (2001).mkv"));
     // A user's own NFO: it wins and is never overwritten.
@@ -298,6 +300,46 @@ async fn movies_and_episodes_get_tmdb_metadata_images_and_sidecars() {
         .expect("Zzyzx");
     let d = detail(&s, z["id"].as_str().unwrap()).await;
     assert_eq!(match_of(&d)["status"], "miss", "{d}");
+
+    // An unsure match waits in the review queue with its candidates; a tmdb_id settles it.
+    let doubtful = s
+        .items("movie")
+        .await
+        .into_iter()
+        .find(|i| i["year"] == 2005)
+        .expect("The Matrix (2005)");
+    let did = doubtful["id"].as_str().unwrap().to_string();
+    let d = detail(&s, &did).await;
+    let m = match_of(&d);
+    assert_eq!(m["status"], "unsure", "{d}");
+    assert_eq!(m["candidates"][0]["tmdb_id"], "603");
+    let queue = s.get_json("/api/v1/review").await;
+    let entry = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == did.as_str())
+        .unwrap_or_else(|| panic!("in the review queue: {queue}"));
+    assert!(
+        entry["classification"]["reasons"]
+            .to_string()
+            .contains("TMDB match unsure"),
+        "{entry}"
+    );
+    let res = s
+        .client
+        .post(s.url(&format!("/api/v1/review/{did}/correct")))
+        .header("X-Api-Key", &s.key)
+        .json(&serde_json::json!({"tmdb_id": 603}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    s.wait_idle().await;
+    let d = detail(&s, &did).await;
+    assert_eq!(match_of(&d)["status"], "matched", "{d}");
+    assert_eq!(d["metadata"]["provider_ids"]["tmdb"], "603");
+    assert_eq!(d["classification"]["review_state"], "corrected");
 
     // A user's NFO wins over TMDB and stays as it was.
     let jl_folder = l.movies.join("Justice League (2017)");

@@ -104,7 +104,12 @@ pub fn rank(title: &str, year: Option<i32>, candidates: &[Candidate]) -> Vec<Sco
             } else {
                 0.0
             };
-            let score = 0.65 * best_title + 0.27 * ys + 0.08 * pop;
+            let mut score = 0.65 * best_title + 0.27 * ys + 0.08 * pop;
+            if ys == 0.0 {
+                // The name says another year: the same title from another year is a remake
+                // or a mistake, for a person to tell.
+                score = score.min(0.5);
+            }
             Scored {
                 confidence: score.clamp(0.0, 1.0),
                 why: format!(
@@ -184,6 +189,17 @@ mod tests {
         assert_eq!(ranked[0].candidate.tmdb_id, "1091", "the more popular one");
         assert!(ranked[0].confidence < 0.6, "{ranked:?}");
         assert!(ranked[0].why.contains("as likely as 60935"));
+    }
+
+    #[test]
+    fn the_right_title_from_another_year_is_doubtful() {
+        let ranked = rank(
+            "The Matrix",
+            Some(2005),
+            &[c("603", "The Matrix", Some(1999), 80.0)],
+        );
+        assert!(ranked[0].confidence <= 0.5, "{ranked:?}");
+        assert!(ranked[0].confidence >= 0.3, "still a candidate: {ranked:?}");
     }
 
     #[test]
