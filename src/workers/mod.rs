@@ -4,6 +4,7 @@
 mod classify;
 mod identify;
 mod metadata;
+mod metadata_output;
 mod probe;
 
 use std::path::PathBuf;
