@@ -1052,8 +1052,13 @@ async fn finish(
     }
     // What the match says is evidence for classification (a TMDB miss hints at a home video),
     // and an unsure match is for a person to settle: classification owns the review queue.
+    // Only a miss or an unsure match (coming or going) changes what classification decides.
     let playable = ItemKind::parse(&item.kind).is_some_and(|k| k.is_playable());
-    if playable && previous.as_deref() != Some(matched.status) {
+    let matters = |s: Option<&str>| matches!(s, Some("miss" | "unsure"));
+    if playable
+        && previous.as_deref() != Some(matched.status)
+        && (matters(previous.as_deref()) || matters(Some(matched.status)))
+    {
         p.jobs.enqueue(super::classify_job(&item.id, 0)).await?;
     }
     Ok(())
