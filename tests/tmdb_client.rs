@@ -137,7 +137,7 @@ async fn real_answers_through_every_endpoint_with_an_api_key() {
     let tv_detail = requests.iter().find(|r| r.path == "/3/tv/1399").unwrap();
     assert_eq!(
         tv_detail.param("append_to_response"),
-        Some("external_ids,content_ratings")
+        Some("external_ids,content_ratings,credits")
     );
     let search = requests
         .iter()

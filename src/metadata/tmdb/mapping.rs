@@ -92,7 +92,7 @@ fn best_logo(images: Option<&Images>) -> Option<ImageRef> {
 
 /// A series with `external_ids` and `content_ratings` appended.
 pub fn tv_metadata(tv: &Tv, country: &str) -> Metadata {
-    let people = tv
+    let mut people: Vec<Person> = tv
         .created_by
         .iter()
         .filter_map(|c| {
@@ -106,6 +106,9 @@ pub fn tv_metadata(tv: &Tv, country: &str) -> Metadata {
             })
         })
         .collect();
+    if let Some(credits) = &tv.credits {
+        people.extend(cast_people(&credits.cast, PersonKind::Actor));
+    }
     let external = tv.external_ids.as_ref();
     Metadata {
         title: text(&tv.name),

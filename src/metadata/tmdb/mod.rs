@@ -38,7 +38,7 @@ pub use types::{
 /// What [`Tmdb::movie`] appends: one request instead of four.
 pub const MOVIE_APPEND: &str = "credits,external_ids,release_dates,images";
 /// What [`Tmdb::tv`] appends.
-pub const TV_APPEND: &str = "external_ids,content_ratings";
+pub const TV_APPEND: &str = "external_ids,content_ratings,credits";
 
 /// 429 answers waited out per request before giving up (the job retries later).
 const MAX_RATE_LIMIT_WAITS: u32 = 3;

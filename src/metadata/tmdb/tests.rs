@@ -280,3 +280,33 @@ fn error_messages_and_retryability() {
         "TMDB request /3/x failed (401): "
     );
 }
+
+#[test]
+fn a_series_cast_comes_from_its_appended_credits() {
+    let tv: Tv = serde_json::from_value(serde_json::json!({
+        "id": 1399,
+        "name": "Game of Thrones",
+        "created_by": [{"id": 9813, "name": "David Benioff"}],
+        "credits": {"cast": [
+            {"id": 22970, "name": "Peter Dinklage", "character": "Tyrion Lannister", "order": 1},
+            {"id": 1223786, "name": "Emilia Clarke", "character": "Daenerys Targaryen", "order": 0}
+        ], "crew": []}
+    }))
+    .unwrap();
+    let m = tv_metadata(&tv, "US");
+    let actors: Vec<(&str, Option<&str>)> = m
+        .people
+        .iter()
+        .filter(|p| p.kind == PersonKind::Actor)
+        .map(|p| (p.name.as_str(), p.role.as_deref()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            ("Emilia Clarke", Some("Daenerys Targaryen")),
+            ("Peter Dinklage", Some("Tyrion Lannister"))
+        ],
+        "billing order"
+    );
+    assert!(m.people.iter().any(|p| p.kind == PersonKind::Creator));
+}

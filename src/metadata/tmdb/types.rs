@@ -279,7 +279,7 @@ pub struct SeasonSummary {
     pub season_number: i32,
 }
 
-/// `/tv/{id}?append_to_response=external_ids,content_ratings`.
+/// `/tv/{id}?append_to_response=external_ids,content_ratings,credits`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Tv {
@@ -313,6 +313,8 @@ pub struct Tv {
     pub vote_count: Option<i64>,
     pub external_ids: Option<ExternalIds>,
     pub content_ratings: Option<ContentRatings>,
+    /// The current cast (appended `credits`).
+    pub credits: Option<Credits>,
 }
 
 /// `/tv/{id}/season/{n}`.
