@@ -27,6 +27,17 @@ fn description() -> String {
     .to_string()
 }
 
+/// Only `describe` goes to the fake: the other tasks would get answers of the wrong shape.
+fn llm_toml(fake: &FakeServer, vision: bool) -> String {
+    format!(
+        "[[llm.providers]]\nname = \"fake\"\nkind = \"openai\"\nbase_url = \"{}/v1\"\n\
+         model = \"m\"\nvision = {vision}\n\
+         [llm.tasks]\ndescribe = [\"fake\"]\nclassify = []\nfill_metadata = []\n\
+         search_query = []\nembed = []\n",
+        fake.url
+    )
+}
+
 /// The describe request the fake received after a scan of one phone clip.
 async fn describe_request(vision: bool) -> Value {
     let fake = FakeServer::start(vec![(
@@ -36,15 +47,10 @@ async fn describe_request(vision: bool) -> Value {
     .await;
     let home = tempfile::tempdir().unwrap();
     phone_video(&home.path().join("2023/IMG_0042.MOV"));
-    // Only `describe` goes to the fake: the other tasks would get answers of the wrong shape.
-    let toml = format!(
-        "[[llm.providers]]\nname = \"fake\"\nkind = \"openai\"\nbase_url = \"{}/v1\"\n\
-         model = \"m\"\nvision = {vision}\n\
-         [llm.tasks]\ndescribe = [\"fake\"]\nclassify = []\nfill_metadata = []\n\
-         search_query = []\nembed = []\n",
-        fake.url
+    let inst = Instance::new(
+        &[lib("Home", home.path(), "home")],
+        &llm_toml(&fake, vision),
     );
-    let inst = Instance::new(&[lib("Home", home.path(), "home")], &toml);
     let s = inst.start();
     s.wait_idle().await;
     let sent = fake.requests_to("/v1/chat/completions");
@@ -96,4 +102,53 @@ async fn a_text_model_gets_no_images() {
     let content = &request["messages"][1]["content"];
     assert!(content.is_string(), "plain text message: {content}");
     assert!(content.as_str().unwrap().contains("IMG_0042"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_vision_on_asks_once_more_then_the_answer_is_reused() {
+    let fake = FakeServer::start(vec![(
+        "POST /v1/chat/completions",
+        vec![openai_chat(&description(), 10, 10)],
+    )])
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    phone_video(&home.path().join("IMG_0007.MOV"));
+    let inst = Instance::new(&[lib("Home", home.path(), "home")], &llm_toml(&fake, false));
+    let calls = || fake.requests_to("/v1/chat/completions");
+    let mut s = inst.start();
+    s.wait_idle().await;
+    let item = s.item_named("video", "Afternoon in Paris").await.unwrap();
+    let refresh = format!("/api/v1/items/{}/refresh", item["id"].as_str().unwrap());
+    let text_only = calls().len();
+    assert!(text_only >= 1);
+    s.post(&refresh).await;
+    s.wait_idle().await;
+    assert_eq!(
+        calls().len(),
+        text_only,
+        "the same question is not asked twice"
+    );
+    s.stop();
+
+    let config = std::fs::read_to_string(&inst.config).unwrap();
+    std::fs::write(
+        &inst.config,
+        config.replace("vision = false", "vision = true"),
+    )
+    .unwrap();
+    let s = inst.start();
+    s.wait_idle().await;
+    s.post(&refresh).await;
+    s.wait_idle().await;
+    let sent = calls();
+    assert_eq!(
+        sent.len(),
+        text_only + 1,
+        "vision asks once more\n{}",
+        s.log_text()
+    );
+    assert_eq!(image_urls(&sent.last().unwrap().json()).len(), 3);
+    s.post(&refresh).await;
+    s.wait_idle().await;
+    assert_eq!(calls().len(), text_only + 1, "and then reuses that answer");
 }
