@@ -321,6 +321,7 @@ async fn llm_command(config: &Config, command: LlmCommand) -> anyhow::Result<()>
                         input: &prompt,
                         item_id: item.as_deref(),
                         data: &data,
+                        images: &[],
                     })
                     .await?;
                 show_fallbacks(&answer.fallbacks);

@@ -51,6 +51,7 @@ fn classify(input: &str) -> Call<'_> {
         input,
         item_id: Some("0f3c2a9e-0000-4000-8000-000000000001"),
         data: &[DataKind::Paths],
+        images: &[],
     }
 }
 
@@ -786,4 +787,150 @@ async fn max_concurrent_bounds_requests_in_flight() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Stand-in JPEG bytes: the clients only encode them.
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9];
+const JPEG_B64: &str = "/9j/4AECA//Z";
+
+fn with_images(req: ChatRequest) -> ChatRequest {
+    ChatRequest {
+        messages: vec![Message::user_with_images(
+            "hello",
+            vec![JPEG.to_vec(), JPEG.to_vec()],
+        )],
+        ..req
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_travel_in_each_apis_format_and_text_stays_a_string() {
+    let openai = FakeServer::start(vec![(
+        "POST /v1/chat/completions",
+        vec![openai_chat(MATRIX, 1, 1)],
+    )])
+    .await;
+    let client = kinora::llm::openai::OpenAi::new(
+        &format!("{}/v1", openai.url),
+        None,
+        Duration::from_secs(5),
+    );
+    client.chat(&chat_request(None)).await.unwrap();
+    client.chat(&with_images(chat_request(None))).await.unwrap();
+    let sent = openai.requests_to("/v1/chat/completions");
+    assert_eq!(
+        sent[0].json()["messages"][1],
+        json!({"role": "user", "content": "hello"})
+    );
+    let data_url = format!("data:image/jpeg;base64,{JPEG_B64}");
+    assert_eq!(
+        sent[1].json()["messages"][1],
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "hello"},
+            {"type": "image_url", "image_url": {"url": data_url}},
+            {"type": "image_url", "image_url": {"url": data_url}},
+        ]})
+    );
+
+    let anthropic = FakeServer::start(vec![(
+        "POST /v1/messages",
+        vec![anthropic_tool_use(
+            "classification",
+            json!({"kind": "movie"}),
+            (1, 1),
+        )],
+    )])
+    .await;
+    let client = kinora::llm::anthropic::Anthropic::new(
+        &anthropic.url,
+        Some(kinora::llm::provider::ApiKey::new(KEY.into())),
+        Duration::from_secs(5),
+    );
+    client.chat(&chat_request(Some(schema()))).await.unwrap();
+    client
+        .chat(&with_images(chat_request(Some(schema()))))
+        .await
+        .unwrap();
+    let sent = anthropic.requests_to("/v1/messages");
+    assert_eq!(
+        sent[0].json()["messages"][0],
+        json!({"role": "user", "content": "hello"})
+    );
+    let image = json!({"type": "image",
+                       "source": {"type": "base64", "media_type": "image/jpeg", "data": JPEG_B64}});
+    assert_eq!(
+        sent[1].json()["messages"][0],
+        json!({"role": "user", "content": [image, image, {"type": "text", "text": "hello"}]})
+    );
+
+    let ollama = FakeServer::start(vec![(
+        "POST /api/chat",
+        vec![ollama_chat(r#"{"kind":"movie"}"#, 1, 1)],
+    )])
+    .await;
+    let client = kinora::llm::ollama::Ollama::new(&ollama.url, Duration::from_secs(5));
+    client.chat(&chat_request(None)).await.unwrap();
+    client.chat(&with_images(chat_request(None))).await.unwrap();
+    let sent = ollama.requests_to("/api/chat");
+    assert_eq!(
+        sent[0].json()["messages"][1],
+        json!({"role": "user", "content": "hello"})
+    );
+    assert_eq!(
+        sent[1].json()["messages"][1],
+        json!({"role": "user", "content": "hello", "images": [JPEG_B64, JPEG_B64]})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_vision_providers_receive_the_frames() {
+    // The text-only model is first and fails, so both are asked with the same call.
+    let blind = FakeServer::start(vec![(
+        "POST /v1/chat/completions",
+        vec![Reply::json(500, json!({"error": {"message": "boom"}}))],
+    )])
+    .await;
+    let seer = FakeServer::start(vec![(
+        "POST /v1/chat/completions",
+        vec![openai_chat(MATRIX, 1, 1)],
+    )])
+    .await;
+    let toml = format!(
+        "{}{}[llm.tasks]\nclassify = [\"blind\", \"seer\"]\nsearch_query = [\"blind\"]\n",
+        provider("blind", "openai", &format!("{}/v1", blind.url), ""),
+        provider(
+            "seer",
+            "openai",
+            &format!("{}/v1", seer.url),
+            "vision = true"
+        ),
+    );
+    let r = router(&toml, None);
+    assert!(r.vision_available(Task::Classify));
+    assert!(r.vision_configured(Task::Classify));
+    assert!(!r.vision_available(Task::SearchQuery));
+    let images = vec![JPEG.to_vec()];
+    let call = Call {
+        images: &images,
+        ..classify("Movies/The Matrix (1999).mkv")
+    };
+    let answer = r.structured(&call).await.unwrap();
+    assert_eq!(answer.provider, "seer");
+
+    let to_blind = blind.requests_to("/v1/chat/completions")[0].json();
+    assert_eq!(
+        to_blind["messages"][1]["content"], "Movies/The Matrix (1999).mkv",
+        "a text-only model gets the facts alone"
+    );
+    let to_seer = seer.requests_to("/v1/chat/completions")[0].json();
+    let parts = to_seer["messages"][1]["content"].as_array().unwrap();
+    assert!(parts[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Movies/The Matrix (1999).mkv\n\nAttached: 1 frame"));
+    assert_eq!(
+        parts[1]["image_url"]["url"],
+        format!("data:image/jpeg;base64,{JPEG_B64}")
+    );
+    assert_eq!(parts.len(), 2);
 }

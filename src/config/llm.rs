@@ -134,6 +134,10 @@ pub struct LlmProviderConfig {
     /// US dollars per million output tokens.
     #[serde(default)]
     pub output_price_per_mtok: f64,
+    /// Whether the model accepts images: describe calls then carry a few keyframes of the
+    /// video. A provider without it gets the same call as text facts only.
+    #[serde(default)]
+    pub vision: bool,
 }
 
 impl LlmProviderConfig {

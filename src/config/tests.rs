@@ -183,6 +183,7 @@ fn example_config_is_valid_and_documents_every_key() {
         "max_concurrent =",
         "input_price_per_mtok =",
         "output_price_per_mtok =",
+        "vision =",
         "classify =",
         "describe =",
         "fill_metadata =",

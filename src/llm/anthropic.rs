@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::provider::{
     count, http_client, send_json, ApiKey, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse,
-    Provider, ProviderError, Usage,
+    Message, Provider, ProviderError, Usage,
 };
 
 /// The API version Kinora speaks (the Messages API's only stable version).
@@ -49,11 +49,7 @@ impl Anthropic {
 
 /// The request body (pure, for tests).
 pub fn chat_body(req: &ChatRequest) -> Value {
-    let messages: Vec<Value> = req
-        .messages
-        .iter()
-        .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
-        .collect();
+    let messages: Vec<Value> = req.messages.iter().map(message).collect();
     let mut body = json!({
         "model": req.model,
         "max_tokens": req.max_tokens,
@@ -70,6 +66,24 @@ pub fn chat_body(req: &ChatRequest) -> Value {
         body["tool_choice"] = json!({"type": "tool", "name": schema.name});
     }
     body
+}
+
+/// One message: a plain string without images; with them, content blocks, images before the
+/// text (Anthropic's advice for image questions).
+fn message(m: &Message) -> Value {
+    if m.images.is_empty() {
+        return json!({"role": m.role.as_str(), "content": m.content});
+    }
+    let mut blocks: Vec<Value> = m
+        .images_base64()
+        .into_iter()
+        .map(|b64| {
+            json!({"type": "image",
+                   "source": {"type": "base64", "media_type": "image/jpeg", "data": b64}})
+        })
+        .collect();
+    blocks.push(json!({"type": "text", "text": m.content}));
+    json!({"role": m.role.as_str(), "content": blocks})
 }
 
 /// The answer's text: with a schema, the forced tool call's input as JSON; otherwise the text

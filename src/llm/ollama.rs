@@ -34,11 +34,14 @@ impl Ollama {
 /// The request body (pure, for tests).
 pub fn chat_body(req: &ChatRequest) -> Value {
     let mut messages = vec![json!({"role": "system", "content": req.system})];
-    messages.extend(
-        req.messages
-            .iter()
-            .map(|m| json!({"role": m.role.as_str(), "content": m.content})),
-    );
+    messages.extend(req.messages.iter().map(|m| {
+        let mut msg = json!({"role": m.role.as_str(), "content": m.content});
+        // Ollama takes a message's images as a list of base64 strings beside its text.
+        if !m.images.is_empty() {
+            msg["images"] = json!(m.images_base64());
+        }
+        msg
+    }));
     let mut body = json!({
         "model": req.model,
         "messages": messages,

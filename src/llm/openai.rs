@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::provider::{
     count, http_client, send_json, ApiKey, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse,
-    Provider, ProviderError, Usage,
+    Message, Provider, ProviderError, Usage,
 };
 
 pub struct OpenAi {
@@ -42,11 +42,7 @@ impl OpenAi {
 /// The request body (pure, for tests).
 pub fn chat_body(req: &ChatRequest) -> Value {
     let mut messages = vec![json!({"role": "system", "content": req.system})];
-    messages.extend(
-        req.messages
-            .iter()
-            .map(|m| json!({"role": m.role.as_str(), "content": m.content})),
-    );
+    messages.extend(req.messages.iter().map(message));
     let mut body = json!({
         "model": req.model,
         "messages": messages,
@@ -66,6 +62,19 @@ pub fn chat_body(req: &ChatRequest) -> Value {
         });
     }
     body
+}
+
+/// One message: a plain string without images (what every OpenAI-compatible server takes),
+/// content parts with them (text first, then each JPEG as a data URL).
+fn message(m: &Message) -> Value {
+    if m.images.is_empty() {
+        return json!({"role": m.role.as_str(), "content": m.content});
+    }
+    let mut parts = vec![json!({"type": "text", "text": m.content})];
+    parts.extend(m.images_base64().into_iter().map(|b64| {
+        json!({"type": "image_url", "image_url": {"url": format!("data:image/jpeg;base64,{b64}")}})
+    }));
+    json!({"role": m.role.as_str(), "content": parts})
 }
 
 #[async_trait::async_trait]

@@ -99,6 +99,15 @@ pub const DESCRIBE: Prompt = Prompt {
     max_tokens: 400,
 };
 
+/// The line added below the facts when frames go along with them (vision providers only, so
+/// the prompt itself and its version stay the same for every model).
+pub fn frames_note(count: usize) -> String {
+    format!(
+        "Attached: {count} frame(s) taken from the video, in order. Describe what they show \
+         when it fits the facts; do not guess names of people or places from them."
+    )
+}
+
 /// Confidence per answered field.
 fn confidences(fields: &[&str]) -> Value {
     let props: serde_json::Map<String, Value> = fields

@@ -25,6 +25,9 @@ impl Role {
 pub struct Message {
     pub role: Role,
     pub content: String,
+    /// JPEG images shown with the text (vision models only); empty for plain text, which keeps
+    /// each API's plain-string message form.
+    pub images: Vec<Vec<u8>>,
 }
 
 impl Message {
@@ -32,6 +35,16 @@ impl Message {
         Message {
             role: Role::User,
             content: content.into(),
+            images: Vec::new(),
+        }
+    }
+
+    /// A user message with JPEG images attached.
+    pub fn user_with_images(content: impl Into<String>, images: Vec<Vec<u8>>) -> Message {
+        Message {
+            role: Role::User,
+            content: content.into(),
+            images,
         }
     }
 
@@ -39,7 +52,17 @@ impl Message {
         Message {
             role: Role::Assistant,
             content: content.into(),
+            images: Vec::new(),
         }
+    }
+
+    /// The images as standard base64 (what all three APIs expect).
+    pub fn images_base64(&self) -> Vec<String> {
+        use base64::Engine as _;
+        self.images
+            .iter()
+            .map(|i| base64::engine::general_purpose::STANDARD.encode(i))
+            .collect()
     }
 }
 

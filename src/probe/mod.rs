@@ -15,7 +15,7 @@ use crate::domain::{MediaInfo, StreamKind};
 use crate::process::{self, ProcessError};
 
 pub use ffprobe::parse_ffprobe_json;
-pub use thumbnail::{extract_thumbnail, ThumbnailInfo};
+pub use thumbnail::{extract_thumbnail, keyframes, ThumbnailInfo};
 
 /// Where the ffmpeg tools live and how long one invocation may take.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -75,7 +75,7 @@ pub async fn extract_thumbnail(
     for position_ms in candidate_positions_ms(duration_ms) {
         let tmp = temp_path(dir, file_name);
         temps.0.push(tmp.clone());
-        let frame = match grab_frame(tools, media, position_ms, &tmp).await {
+        let frame = match grab_frame(tools, media, position_ms, &tmp, MAX_WIDTH).await {
             Ok(Some(frame)) => frame,
             // Nothing decoded there (past the real end, say): next candidate.
             Ok(None) => continue,
@@ -143,6 +143,75 @@ pub async fn extract_thumbnail(
     })
 }
 
+/// Up to `count` small JPEG keyframes of `media` for a vision model, spread over the middle of
+/// the video (20 %, 50 % and 80 % for three), at most `max_width` pixels wide.
+///
+/// Frames are found the way poster frames are (one ffmpeg run per position, the frame measured
+/// as gray): black or flat ones tell a model nothing and are dropped, and a few positions in
+/// between are tried in their place. Best effort: a file ffmpeg cannot read, or one without
+/// video, gives fewer frames or none, and the caller describes it from text facts alone.
+pub async fn keyframes(
+    tools: &Tools,
+    media: &Path,
+    duration_ms: Option<i64>,
+    count: usize,
+    max_width: u32,
+) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    if count == 0 || check_regular_file(media).await.is_err() {
+        return frames;
+    }
+    let mut temps = TempFiles::default();
+    let dir = std::env::temp_dir();
+    for position_ms in keyframe_positions_ms(duration_ms, count) {
+        if frames.len() >= count {
+            break;
+        }
+        let tmp = temp_path(&dir, std::ffi::OsStr::new("kinora-keyframe"));
+        temps.0.push(tmp.clone());
+        match grab_frame(tools, media, position_ms, &tmp, max_width).await {
+            Ok(Some(frame)) if !frame.stats.is_black_or_blank() => {
+                match tokio::fs::read(&tmp).await {
+                    Ok(jpeg) if jpeg_dimensions(&jpeg).is_some() => frames.push(jpeg),
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::debug!(media = %media.display(), position_ms, error = %err, "keyframe failed");
+                // Without a video stream no other position will do better.
+                if matches!(&err, ProbeError::Process(ProcessError::Failed { stderr, .. })
+                    if stderr.contains("matches no streams"))
+                {
+                    break;
+                }
+            }
+        }
+    }
+    frames
+}
+
+/// The main positions for `count` keyframes, then fallbacks for black ones (at most as many
+/// again, so a dark video costs a bounded number of ffmpeg runs).
+fn keyframe_positions_ms(duration_ms: Option<i64>, count: usize) -> Vec<i64> {
+    let Some(d) = duration_ms.filter(|&d| d > 0) else {
+        // Unknown length: the very start is all that surely exists.
+        return vec![0];
+    };
+    let share = |pct: f64| (d as f64 * pct / 100.0) as i64;
+    let main: Vec<f64> = match count {
+        1 => vec![50.0],
+        n => (0..n)
+            .map(|i| 20.0 + 60.0 * i as f64 / (n - 1) as f64)
+            .collect(),
+    };
+    let spare = [35.0, 65.0, 10.0, 90.0, 5.0, 95.0];
+    let mut positions: Vec<i64> = main.iter().map(|&p| share(p)).collect();
+    positions.extend(spare.iter().take(count).map(|&p| share(p)));
+    positions.dedup();
+    positions
+}
+
 /// Where to look, in order of preference.
 fn candidate_positions_ms(duration_ms: Option<i64>) -> Vec<i64> {
     let mut positions = match duration_ms {
@@ -177,8 +246,9 @@ async fn grab_frame(
     media: &Path,
     position_ms: i64,
     tmp: &Path,
+    max_width: u32,
 ) -> Result<Option<Frame>, ProbeError> {
-    let args = frame_args(media, position_ms, tmp);
+    let args = frame_args(media, position_ms, tmp, max_width);
     let output = process::run(&tools.ffmpeg, &args, tools.timeout).await?;
     let jpeg_written = tokio::fs::metadata(tmp)
         .await
@@ -196,7 +266,7 @@ async fn grab_frame(
 /// ffmpeg arguments for one candidate: decode one frame of the main video
 /// stream at `position_ms`, write it as JPEG to `tmp` and as gray to stdout.
 #[rustfmt::skip]
-fn frame_args(media: &Path, position_ms: i64, tmp: &Path) -> Vec<OsString> {
+fn frame_args(media: &Path, position_ms: i64, tmp: &Path, max_width: u32) -> Vec<OsString> {
     fn push(args: &mut Vec<OsString>, words: &[&str]) {
         args.extend(words.iter().map(OsString::from));
     }
@@ -204,7 +274,7 @@ fn frame_args(media: &Path, position_ms: i64, tmp: &Path) -> Vec<OsString> {
     // width, keep the aspect; split into the JPEG and the measured gray copy.
     let graph = format!(
         "[0:V:0]scale=w='trunc(iw*sar/2)*2':h=ih,setsar=1,\
-         scale=w='min({MAX_WIDTH},iw)':h=-2,split=2[thumb][probe];\
+         scale=w='min({max_width},iw)':h=-2,split=2[thumb][probe];\
          [probe]format=gray[gray]"
     );
     let mut args = Vec::new();
@@ -373,7 +443,7 @@ mod tests {
     #[test]
     #[rustfmt::skip]
     fn ffmpeg_arguments() {
-        let args = frame_args(Path::new("/m/a.mkv"), 61_005, Path::new("/t/.p.jpg"));
+        let args = frame_args(Path::new("/m/a.mkv"), 61_005, Path::new("/t/.p.jpg"), MAX_WIDTH);
         let args: Vec<String> = args
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
@@ -387,8 +457,18 @@ mod tests {
             "-map", "[gray]", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
         ];
         assert_eq!(args, expected);
-        let at_start = frame_args(Path::new("a.mkv"), 0, Path::new("b.jpg"));
+        let at_start = frame_args(Path::new("a.mkv"), 0, Path::new("b.jpg"), MAX_WIDTH);
         assert!(!at_start.iter().any(|a| a == "-ss"));
+    }
+
+    #[test]
+    fn keyframe_places() {
+        assert_eq!(
+            keyframe_positions_ms(Some(10_000), 3),
+            [2000, 5000, 8000, 3500, 6500, 1000]
+        );
+        assert_eq!(keyframe_positions_ms(Some(10_000), 1), [5000, 3500]);
+        assert_eq!(keyframe_positions_ms(None, 3), [0]);
     }
 
     #[test]
@@ -539,6 +619,34 @@ mod tests {
             .unwrap();
         let bytes = std::fs::read(&out).unwrap();
         assert_eq!(&bytes[..2], &[0xFF, 0xD8]);
+    }
+
+    #[tokio::test]
+    async fn keyframes_are_small_jpegs_and_skip_black() {
+        let media = Media::new();
+        let video = media.path("wide.mkv");
+        ffmpeg_words(
+            "-f lavfi -i testsrc2=s=1280x720:d=2:r=5 -c:v libx264 -preset ultrafast",
+            &video,
+        );
+        let frames = keyframes(&tools(), &video, Some(2000), 3, 384).await;
+        assert_eq!(frames.len(), 3);
+        for f in &frames {
+            assert_eq!(jpeg_dimensions(f), Some((384, 216)));
+        }
+        let black = media.path("black.mp4");
+        ffmpeg_words(
+            "-f lavfi -i color=black:s=160x90:d=2:r=25 -c:v libx264 -preset ultrafast -pix_fmt yuv420p",
+            &black,
+        );
+        assert!(keyframes(&tools(), &black, Some(2000), 3, 384)
+            .await
+            .is_empty());
+        let audio = media.path("tone.m4a");
+        ffmpeg(&["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac"], &audio);
+        assert!(keyframes(&tools(), &audio, Some(1000), 3, 384)
+            .await
+            .is_empty());
     }
 
     #[tokio::test]

@@ -298,6 +298,7 @@ async fn ask_llm(p: &Pipeline, item_id: &str, input: &str) -> Result<LlmOutcome,
         input,
         item_id: Some(item_id),
         data: &[DataKind::Paths, DataKind::ProbeFacts],
+        images: &[],
     };
     match p.llm.structured(&call).await {
         Ok(answer) => {

@@ -7,7 +7,7 @@
 //! Idempotent: TMDB answers come from the catalog's cache, an LLM answer is reused while its
 //! input is unchanged, and nothing is written (rows, images, sidecars) when nothing changed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -450,6 +450,18 @@ fn tmdb_source(m: Metadata, confidence: Option<f32>) -> SourceValues {
     s
 }
 
+/// Keyframes shown to a vision model: enough to tell a beach from a birthday, few and small
+/// enough to stay cheap in tokens and quick to extract.
+const KEYFRAMES: usize = 3;
+const KEYFRAME_WIDTH: u32 = 384;
+
+/// The video whose keyframes a vision model may see.
+#[derive(Clone, Copy)]
+struct FrameSource<'a> {
+    media: &'a Path,
+    duration_ms: Option<i64>,
+}
+
 /// Asks the LLM (`describe` for home videos, `fill_metadata` for the gaps of a title), or
 /// reuses the stored answer to the same question.
 async fn llm_source(
@@ -459,6 +471,7 @@ async fn llm_source(
     facts: &Facts,
     known: Option<&Metadata>,
     only: Option<Vec<String>>,
+    frames: Option<FrameSource<'_>>,
 ) -> Result<Option<SourceValues>, CatalogError> {
     if !p.llm.configured(task) {
         return Ok(None);
@@ -469,9 +482,16 @@ async fn llm_source(
     };
     let input = llm_fill::prompt_input(facts, known);
     let version = prompt.version_tag();
-    let basis = hex::encode(Sha256::digest(
-        format!("{version}\n{input}\n{only:?}").as_bytes(),
-    ));
+    // Whether frames are part of the question depends on the configuration, not on a vision
+    // provider's passing outage, so the stored answer stays valid while it is down; enabling
+    // vision changes the question and asks once more. Without vision the basis is what it
+    // always was, so existing answers are kept.
+    let frames = frames.filter(|_| p.llm.vision_configured(task));
+    let mut question = format!("{version}\n{input}\n{only:?}");
+    if frames.is_some() {
+        question.push_str(&format!("\nframes:{KEYFRAMES}"));
+    }
+    let basis = hex::encode(Sha256::digest(question.as_bytes()));
     let fields = metadata_fields();
     let earlier: Vec<FieldValue> = field_sources::of_source(&p.catalog.write, item_id, source::LLM)
         .await?
@@ -496,11 +516,22 @@ async fn llm_source(
     if !p.llm.available(task) {
         return Ok(None);
     }
+    // Extracted only now, on a cache miss with someone able to look at them: each frame is an
+    // ffmpeg run.
+    let images = match frames {
+        Some(f) if p.llm.vision_available(task) => {
+            crate::probe::keyframes(&p.tools, f.media, f.duration_ms, KEYFRAMES, KEYFRAME_WIDTH)
+                .await
+        }
+        _ => Vec::new(),
+    };
     let call = Call {
         task,
         input: &input,
         item_id: Some(item_id),
+        // The router adds frames to what it logs for the providers that receive them.
         data: &[DataKind::Paths, DataKind::ProbeFacts, DataKind::Metadata],
+        images: &images,
     };
     match p.llm.structured(&call).await {
         Ok(answer) => Ok(Some(llm_fill::answer_to_source(
@@ -677,6 +708,7 @@ async fn enrich_movie(p: &Pipeline, lib: &Library, item: &item::Model) -> Result
         &facts,
         Some(&known),
         Some(gaps(&known)),
+        None,
     )
     .await?
     {
@@ -707,7 +739,11 @@ async fn enrich_home_video(
         Some(item.name.clone()),
         item.year,
     );
-    let llm = llm_source(p, &item.id, Task::Describe, &facts, None, None).await?;
+    let frames = media_path.as_deref().map(|media| FrameSource {
+        media,
+        duration_ms: info.as_ref().and_then(|i| i.duration_ms),
+    });
+    let llm = llm_source(p, &item.id, Task::Describe, &facts, None, None, frames).await?;
     let sources: Vec<SourceValues> = [user, nfo, llm, probe_source(info.as_ref(), true), filename]
         .into_iter()
         .flatten()

@@ -41,6 +41,30 @@ pub struct Call<'a> {
     pub item_id: Option<&'a str>,
     /// What kinds of data `input` carries, logged when it leaves the machine.
     pub data: &'a [DataKind],
+    /// JPEG frames of the video. Only providers with `vision = true` receive them; the others
+    /// get `input` alone, so a route may mix vision and text models.
+    pub images: &'a [Vec<u8>],
+}
+
+impl Call<'_> {
+    /// Whether `slot` is sent the images.
+    fn images_for(&self, slot: &Slot) -> bool {
+        slot.cfg.vision && !self.images.is_empty()
+    }
+
+    /// The kinds of data the request to `slot` carries: frames only when they go along.
+    fn data_for(&self, slot: &Slot) -> Vec<DataKind> {
+        let mut data: Vec<DataKind> = self
+            .data
+            .iter()
+            .copied()
+            .filter(|d| *d != DataKind::Frames)
+            .collect();
+        if self.images_for(slot) {
+            data.push(DataKind::Frames);
+        }
+        data
+    }
 }
 
 /// A provider that was passed over or failed before the answer came.
@@ -114,6 +138,15 @@ impl Slot {
 
     fn last(&self) -> std::sync::MutexGuard<'_, LastSeen> {
         self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the provider could be called now.
+    fn usable(&self, now: Instant) -> bool {
+        let breaker = self.breaker();
+        // An open circuit whose wait is over counts: the next call is its probe.
+        self.unusable.is_none()
+            && (breaker.state(now) == CircuitState::Closed
+                || breaker.retry_in(now) == Some(Duration::ZERO))
     }
 
     fn succeeded(&self) {
@@ -207,13 +240,25 @@ impl Router {
     /// degrade instead of queueing work nobody can do).
     pub fn available(&self, task: Task) -> bool {
         let now = Instant::now();
+        self.route(task).iter().any(|&i| self.slots[i].usable(now))
+    }
+
+    /// Whether the task's route has a usable provider (enabled, allowed, keyed) with `vision`,
+    /// whatever its circuit says: the stable fact an answer's cache key depends on.
+    pub fn vision_configured(&self, task: Task) -> bool {
         self.route(task).iter().any(|&i| {
             let s = &self.slots[i];
-            let breaker = s.breaker();
-            // An open circuit whose wait is over counts: the next call is its probe.
-            s.unusable.is_none()
-                && (breaker.state(now) == CircuitState::Closed
-                    || breaker.retry_in(now) == Some(Duration::ZERO))
+            s.cfg.vision && s.unusable.is_none()
+        })
+    }
+
+    /// Whether a provider that accepts images could be asked for `task` right now: callers
+    /// extract frames only when someone can look at them.
+    pub fn vision_available(&self, task: Task) -> bool {
+        let now = Instant::now();
+        self.route(task).iter().any(|&i| {
+            let s = &self.slots[i];
+            s.cfg.vision && s.usable(now)
         })
     }
 
@@ -273,7 +318,18 @@ impl Router {
         call: &Call<'_>,
         tried: &[Attempt],
     ) -> Tried {
-        let mut messages = vec![Message::user(call.input)];
+        // A text-only model gets the facts alone rather than an error about the images.
+        let first = if call.images_for(slot) {
+            let text = format!(
+                "{}\n\n{}",
+                call.input,
+                prompts::frames_note(call.images.len())
+            );
+            Message::user_with_images(text, call.images.to_vec())
+        } else {
+            Message::user(call.input)
+        };
+        let mut messages = vec![first];
         let mut total = Usage::default();
         let mut problem = String::new();
         for round in 0..=self.max_repairs {
@@ -374,6 +430,7 @@ impl Router {
             input: "",
             item_id,
             data,
+            images: &[],
         };
         let mut tried = Vec::new();
         for &i in route {
@@ -579,7 +636,7 @@ fn log_cloud_call(slot: &Slot, call: &Call<'_>, what: &str) {
     if !slot.cloud {
         return;
     }
-    let data: Vec<&str> = call.data.iter().map(|d| d.as_str()).collect();
+    let data: Vec<&str> = call.data_for(slot).iter().map(|d| d.as_str()).collect();
     tracing::info!(
         provider = %slot.cfg.name,
         model = %slot.cfg.model,
@@ -649,5 +706,42 @@ fn make_slot(
             Duration::from_secs(llm.circuit_open_secs),
         )),
         last: Mutex::new(LastSeen::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn slot(vision: bool) -> Slot {
+        let toml = format!(
+            "[[llm.providers]]\nname='p'\nkind='openai'\nbase_url='http://127.0.0.1:1/v1'\nmodel='m'\nvision={vision}\n"
+        );
+        let c = Config::from_parts(&toml, "t", &[]).unwrap();
+        make_slot(&c.llm, &c.privacy, &c.llm.providers[0], &|_: &str| None)
+    }
+
+    #[test]
+    fn frames_are_logged_only_where_they_go() {
+        let images = vec![vec![0xFF, 0xD8]];
+        let call = Call {
+            task: Task::Describe,
+            input: "x",
+            item_id: None,
+            // A caller listing frames itself does not make them go to a text-only model.
+            data: &[DataKind::Paths, DataKind::Frames],
+            images: &images,
+        };
+        assert_eq!(
+            call.data_for(&slot(true)),
+            [DataKind::Paths, DataKind::Frames]
+        );
+        assert_eq!(call.data_for(&slot(false)), [DataKind::Paths]);
+        let no_images = Call {
+            images: &[],
+            ..call
+        };
+        assert_eq!(no_images.data_for(&slot(true)), [DataKind::Paths]);
     }
 }

@@ -128,6 +128,7 @@ impl Router {
                     input: "",
                     item_id: None,
                     data: &[],
+                    images: &[],
                 },
                 "model list",
             );
@@ -159,6 +160,7 @@ impl Router {
                 input: prompts::HEALTH_CHECK_INPUT,
                 item_id: None,
                 data: &[DataKind::Text],
+                images: &[],
             };
             let started = Instant::now();
             match self
