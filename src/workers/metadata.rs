@@ -732,12 +732,14 @@ async fn enrich_home_video(
     };
     let filename = filename_source(p, item).await?;
     let info = file.as_ref().and_then(probe_of);
+    // What the file says, not the item's current name: that may be the LLM's own earlier
+    // title, and feeding it back would make every refresh a new question.
     let facts = facts(
         lib,
         file.as_ref(),
         "home_video",
-        Some(item.name.clone()),
-        item.year,
+        filename.as_ref().and_then(|f| f.metadata.title.clone()),
+        filename.as_ref().and_then(|f| f.metadata.year),
     );
     let frames = media_path.as_deref().map(|media| FrameSource {
         media,
