@@ -103,6 +103,8 @@ impl Core {
             self.jobs.clone(),
             Arc::new(self.pipeline.clone()),
             self.config.job_workers(),
+            self.config.jobs.network_workers,
+            crate::jobs::kinds::METADATA,
         )
     }
 }

@@ -401,6 +401,39 @@ async fn enqueue_dedupes_and_claims_are_exclusive_and_by_priority() {
     on_both_backends(case).await;
 }
 
+/// The extra network workers take only their kind of job, whatever else is more urgent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_limited_claim_takes_only_that_kind() {
+    async fn case(catalog: Catalog) {
+        let q = JobQueue::new(catalog.clone(), 3, Duration::from_secs(30));
+        q.enqueue(new_job("urgent-probe", 10)).await.unwrap();
+        q.enqueue(NewJob {
+            kind: "metadata",
+            dedupe_key: "metadata:x".into(),
+            subject_id: Some("x".into()),
+            payload: json!({ "item_id": "x" }),
+            priority: 0,
+        })
+        .await
+        .unwrap();
+        let net = q
+            .claim_kind("net", Some("metadata"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(net.kind, "metadata");
+        assert!(q
+            .claim_kind("net", Some("metadata"))
+            .await
+            .unwrap()
+            .is_none());
+        let any = q.claim("cpu").await.unwrap().unwrap();
+        assert_eq!(any.kind, "probe");
+        assert!(q.claim("cpu").await.unwrap().is_none());
+    }
+    on_both_backends(case).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enqueue_many_with_a_repeated_key_makes_one_job() {
     async fn case(catalog: Catalog) {
@@ -762,7 +795,7 @@ async fn job_runner_runs_retries_and_fails_jobs() {
         jobs.push(new_job("broken", 0));
         q.enqueue_many(&jobs).await.unwrap();
 
-        let runner = JobRunner::start(q.clone(), handler, 2);
+        let runner = JobRunner::start(q.clone(), handler, 2, 0, "metadata");
         let started = Instant::now();
         let mut saw_backoff = false;
         loop {
@@ -1667,6 +1700,8 @@ async fn lease_renewal_does_not_deadlock_a_handler_holding_the_writer() {
                 done: done.clone(),
             }),
             1,
+            0,
+            "metadata",
         );
         let started = Instant::now();
         while !*done.lock().unwrap() {

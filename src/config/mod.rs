@@ -166,6 +166,9 @@ pub struct JobsConfig {
     pub max_attempts: i32,
     /// Lease length in seconds; a job whose worker died is taken again after it runs out.
     pub lease_secs: u64,
+    /// Extra workers that take only metadata jobs, which mostly wait on TMDB, image downloads
+    /// and LLMs rather than use the CPU.
+    pub network_workers: usize,
 }
 
 impl Default for JobsConfig {
@@ -174,6 +177,7 @@ impl Default for JobsConfig {
             workers: 0,
             max_attempts: 4,
             lease_secs: 60,
+            network_workers: 4,
         }
     }
 }

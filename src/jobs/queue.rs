@@ -170,6 +170,16 @@ impl JobQueue {
     /// Takes the most urgent runnable job: queued and due, or running with an expired lease
     /// (its worker died). One statement, so two workers never take the same job.
     pub async fn claim(&self, owner: &str) -> Result<Option<ClaimedJob>, CatalogError> {
+        self.claim_kind(owner, None).await
+    }
+
+    /// [`JobQueue::claim`] limited to one kind of job when `kind` is given (the extra workers
+    /// for jobs that mostly wait on the network take only those).
+    pub async fn claim_kind(
+        &self,
+        owner: &str,
+        kind: Option<&str>,
+    ) -> Result<Option<ClaimedJob>, CatalogError> {
         let now = now_ms();
         let lease_until = now + self.lease.as_millis() as i64;
         let lock = if self.catalog.is_postgres() {
@@ -181,8 +191,9 @@ impl JobQueue {
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
                attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
-                 WHERE (state = 'queued' AND run_after <= $4) \
-                    OR (state = 'running' AND lease_until < $5 AND attempts < max_attempts) \
+                 WHERE ((state = 'queued' AND run_after <= $4) \
+                    OR (state = 'running' AND lease_until < $5 AND attempts < max_attempts)) \
+                   AND ($6 = '' OR kind = $6) \
                  ORDER BY priority DESC, run_after, id LIMIT 1{lock}) \
              RETURNING id, kind, payload, attempts, max_attempts"
         );
@@ -195,6 +206,7 @@ impl JobQueue {
                 now.into(),
                 now.into(),
                 now.into(),
+                kind.unwrap_or("").into(),
             ],
         );
         let row = self.catalog.write.query_one_raw(stmt).await?;

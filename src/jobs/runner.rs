@@ -50,16 +50,28 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
-    pub fn start(queue: JobQueue, handler: Arc<dyn JobHandler>, workers: usize) -> JobRunner {
+    /// `workers` take any job; `network` more take only jobs of `network_kind`, which mostly
+    /// wait on remote servers (TMDB, image downloads, an LLM) and would otherwise hold the
+    /// CPU-sized pool idle while probes queue behind them.
+    pub fn start(
+        queue: JobQueue,
+        handler: Arc<dyn JobHandler>,
+        workers: usize,
+        network: usize,
+        network_kind: &'static str,
+    ) -> JobRunner {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         let process = std::process::id();
-        for n in 0..workers.max(1) {
+        let lanes = std::iter::repeat_n(None, workers.max(1))
+            .chain(std::iter::repeat_n(Some(network_kind), network));
+        for (n, lane) in lanes.enumerate() {
             let owner = format!("{process}-{n}-{}", uuid::Uuid::new_v4().simple());
             tasks.spawn(worker_loop(
                 queue.clone(),
                 handler.clone(),
                 owner,
+                lane,
                 stopped.clone(),
             ));
         }
@@ -98,13 +110,14 @@ async fn worker_loop(
     queue: JobQueue,
     handler: Arc<dyn JobHandler>,
     owner: String,
+    lane: Option<&'static str>,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
         if *stopped.borrow() {
             return;
         }
-        let job = match queue.claim(&owner).await {
+        let job = match queue.claim_kind(&owner, lane).await {
             Ok(Some(job)) => job,
             Ok(None) => {
                 tokio::select! {

@@ -111,7 +111,9 @@ async fn download(http: &reqwest::Client, url: &str, dest: &Path) -> anyhow::Res
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).context("image folder")?;
         }
-        let tmp = dest.with_extension("part");
+        // Two jobs may fetch the same image at once (an episode enriching its series while the
+        // series' own job runs): each writes its own temp file, and the rename is atomic.
+        let tmp = dest.with_extension(format!("{}.part", uuid::Uuid::new_v4().simple()));
         std::fs::write(&tmp, &bytes).context("image write")?;
         std::fs::rename(&tmp, &dest).context("image rename")?;
         Ok(())
