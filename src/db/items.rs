@@ -30,14 +30,23 @@ pub struct NewItem {
     pub folder: Option<String>,
 }
 
-pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Model, CatalogError> {
-    let now = now_ms();
-    let sort_name = match (new.kind, new.season_number, new.episode_number) {
-        // Seasons and episodes sort by number, not by title.
+/// The key an item sorts by: seasons and episodes by number, everything else by title.
+pub fn sort_name_for(
+    kind: ItemKind,
+    name: &str,
+    season: Option<i32>,
+    episode: Option<i32>,
+) -> String {
+    match (kind, season, episode) {
         (ItemKind::Season, Some(s), _) => format!("{s:05}"),
         (ItemKind::Episode, s, Some(e)) => format!("{:05}{e:05}", s.unwrap_or(0)),
-        _ => crate::naming::sort_key(&new.name),
-    };
+        _ => crate::naming::sort_key(name),
+    }
+}
+
+pub async fn create<C: ConnectionTrait>(db: &C, new: NewItem) -> Result<item::Model, CatalogError> {
+    let now = now_ms();
+    let sort_name = sort_name_for(new.kind, &new.name, new.season_number, new.episode_number);
     Ok(item::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         library_id: Set(new.library_id),

@@ -112,7 +112,7 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     let mut llm_row = None;
     if !corrected
         && verdict.identity.kind != ParsedKind::Extra
-        && stored(verdict.confidence) < p.classify.llm_threshold
+        && super::stored_confidence(verdict.confidence) < p.classify.llm_threshold
     {
         let input = llm_input::prompt_input(
             &relative_text,
@@ -175,13 +175,13 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
                 .filter(|s| s == review::state::ACCEPTED)
                 .unwrap_or_else(|| review::state::CORRECTED.to_string()),
         )
-    } else if stored(verdict.confidence) < review_threshold || unsure_match {
+    } else if super::stored_confidence(verdict.confidence) < review_threshold || unsure_match {
         Some(review::state::PENDING.to_string())
     } else {
         None
     };
     let outcome = Classification {
-        confidence: Some(stored(verdict.confidence)),
+        confidence: Some(super::stored_confidence(verdict.confidence)),
         source: Some(verdict.source.to_string()),
         review_state,
         reasons: verdict.reasons.clone(),
@@ -242,12 +242,6 @@ pub async fn run(p: &Pipeline, item_id: &str) -> Result<(), JobError> {
     // What the item is decides how it is looked up: metadata follows every classification.
     p.jobs.enqueue(super::metadata_job(&item.id, 0)).await?;
     Ok(())
-}
-
-/// Confidences are stored to three decimals: an f32's binary tail (0.8999999761…) would be
-/// noise in the API and could make two identical runs compare unequal.
-fn stored(confidence: f32) -> f64 {
-    (f64::from(confidence) * 1000.0).round() / 1000.0
 }
 
 enum LlmOutcome {
@@ -356,7 +350,7 @@ fn identity_values(id: &ParsedPath, from: &str, confidence: f32) -> Vec<FieldVal
     out.into_iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(field, value)| FieldValue {
-            confidence: Some(stored(confidence)),
+            confidence: Some(super::stored_confidence(confidence)),
             ..FieldValue::new(field, from, value)
         })
         .collect()

@@ -529,10 +529,7 @@ pub(super) async fn place(
     } else {
         current.name.clone()
     };
-    let sort_name = match (kind, episode) {
-        (ItemKind::Episode, Some(e)) => format!("{:05}{e:05}", season.unwrap_or(0)),
-        _ => naming::sort_key(&name),
-    };
+    let sort_name = items::sort_name_for(kind, &name, season, episode);
     execute_on(
         &txn,
         "UPDATE items SET kind = $1, parent_id = $2, owner_id = NULL, extra_type = NULL, \

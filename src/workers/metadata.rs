@@ -49,10 +49,6 @@ pub fn metadata_job(item_id: &str, priority: i32) -> NewJob {
     }
 }
 
-fn metadata_fields() -> Vec<String> {
-    merge::field_names()
-}
-
 /// How the item's TMDB entry was found, or why there is none.
 #[derive(Debug, Clone, PartialEq)]
 struct MatchInfo {
@@ -80,7 +76,7 @@ impl MatchInfo {
         json!({
             "status": self.status,
             "tmdb_id": self.tmdb_id.map(|id| id.to_string()),
-            "confidence": self.confidence.map(|c| (f64::from(c) * 1000.0).round() / 1000.0),
+            "confidence": self.confidence.map(super::stored_confidence),
             "why": self.why,
             "candidates": self.candidates,
         })
@@ -339,7 +335,7 @@ async fn find_match(
                 "tmdb_id": s.candidate.tmdb_id,
                 "title": s.candidate.title,
                 "year": s.candidate.year,
-                "confidence": (f64::from(s.confidence) * 1000.0).round() / 1000.0,
+                "confidence": super::stored_confidence(s.confidence),
                 "why": s.why,
             })
         })
@@ -428,6 +424,48 @@ async fn search_once(
     })
 }
 
+/// Finds a movie's (`movie`) or a series' TMDB entry and fetches its details as a source.
+async fn look_up(
+    p: &Pipeline,
+    movie: bool,
+    named: &[&SourceValues],
+    title: &str,
+    year: Option<i32>,
+) -> Result<(MatchInfo, Option<SourceValues>), JobError> {
+    let found = find_match(
+        p,
+        movie,
+        named_tmdb_id(named),
+        named_imdb_id(named),
+        title,
+        year,
+    )
+    .await;
+    let matched = match found {
+        Ok(m) => m,
+        Err(e) => tmdb_failure(e)?,
+    };
+    let Some(id) = matched.tmdb_id.filter(|_| matched.status == "matched") else {
+        return Ok((matched, None));
+    };
+    let country = p.tmdb.certification_country();
+    let details = if movie {
+        p.tmdb
+            .movie(id)
+            .await
+            .map(|m| tmdb::movie_metadata(&m, country))
+    } else {
+        p.tmdb.tv(id).await.map(|t| tmdb::tv_metadata(&t, country))
+    };
+    match details {
+        Ok(m) => {
+            let source = tmdb_source(m, matched.confidence);
+            Ok((matched, Some(source)))
+        }
+        Err(e) => Ok((tmdb_failure(e)?, None)),
+    }
+}
+
 /// A TMDB failure: retried later when it may pass (rate limit, network), otherwise recorded.
 fn tmdb_failure(e: TmdbError) -> Result<MatchInfo, JobError> {
     match e {
@@ -446,7 +484,7 @@ fn tmdb_failure(e: TmdbError) -> Result<MatchInfo, JobError> {
 
 fn tmdb_source(m: Metadata, confidence: Option<f32>) -> SourceValues {
     let mut s = SourceValues::new(TMDB, m);
-    s.confidence = confidence.map(|c| (f64::from(c) * 1000.0).round() / 1000.0);
+    s.confidence = confidence.map(super::stored_confidence);
     s
 }
 
@@ -492,7 +530,7 @@ async fn llm_source(
         question.push_str(&format!("\nframes:{KEYFRAMES}"));
     }
     let basis = hex::encode(Sha256::digest(question.as_bytes()));
-    let fields = metadata_fields();
+    let fields = merge::field_names();
     let earlier: Vec<FieldValue> = field_sources::of_source(&p.catalog.write, item_id, source::LLM)
         .await?
         .into_iter()
@@ -660,33 +698,7 @@ async fn enrich_movie(p: &Pipeline, lib: &Library, item: &item::Model) -> Result
         .copied()
         .chain(filename.iter())
         .find_map(|s| s.metadata.year);
-    let matched = match find_match(
-        p,
-        true,
-        named_tmdb_id(&named),
-        named_imdb_id(&named),
-        &title,
-        year,
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) => tmdb_failure(e)?,
-    };
-    let mut tmdb_src = None;
-    let matched = match matched.tmdb_id {
-        Some(id) if matched.status == "matched" => match p.tmdb.movie(id).await {
-            Ok(movie) => {
-                tmdb_src = Some(tmdb_source(
-                    tmdb::movie_metadata(&movie, p.tmdb.certification_country()),
-                    matched.confidence,
-                ));
-                matched
-            }
-            Err(e) => tmdb_failure(e)?,
-        },
-        _ => matched,
-    };
+    let (matched, tmdb_src) = look_up(p, true, &named, &title, year).await?;
     let mut sources: Vec<SourceValues> = [
         user,
         nfo,
@@ -833,33 +845,7 @@ async fn enrich_series(
         .find_map(|s| s.metadata.title.clone())
         .unwrap_or_else(|| item.name.clone());
     let year = named.iter().find_map(|s| s.metadata.year).or(item.year);
-    let matched = match find_match(
-        p,
-        false,
-        named_tmdb_id(&named),
-        named_imdb_id(&named),
-        &title,
-        year,
-    )
-    .await
-    {
-        Ok(m) => m,
-        Err(e) => tmdb_failure(e)?,
-    };
-    let mut tmdb_src = None;
-    let matched = match matched.tmdb_id {
-        Some(id) if matched.status == "matched" => match p.tmdb.tv(id).await {
-            Ok(tv) => {
-                tmdb_src = Some(tmdb_source(
-                    tmdb::tv_metadata(&tv, p.tmdb.certification_country()),
-                    matched.confidence,
-                ));
-                matched
-            }
-            Err(e) => tmdb_failure(e)?,
-        },
-        _ => matched,
-    };
+    let (matched, tmdb_src) = look_up(p, false, &named, &title, year).await?;
     let sources: Vec<SourceValues> = [user, nfo, tmdb_src, Some(baseline)]
         .into_iter()
         .flatten()
@@ -1015,7 +1001,7 @@ async fn finish(
     file: Option<&media_file::Model>,
 ) -> Result<(), JobError> {
     let merged = merge::merge(&sources);
-    let fields = metadata_fields();
+    let fields = merge::field_names();
     let scope: Vec<&str> = fields.iter().map(String::as_str).collect();
     let db = &p.catalog.write;
     // The sources this job speaks for; `user` belongs to the API, `filename` to classification.
@@ -1055,10 +1041,7 @@ async fn finish(
                 .map(str::to_string)
         });
     let match_row = FieldValue {
-        confidence: matched
-            .confidence
-            .map(f64::from)
-            .map(|c| (c * 1000.0).round() / 1000.0),
+        confidence: matched.confidence.map(super::stored_confidence),
         ..FieldValue::new(MATCH_FIELD, TMDB, matched.to_value())
     };
     field_sources::replace_source(

@@ -37,6 +37,12 @@ impl Pipeline {
     }
 }
 
+/// Confidences are stored to three decimals: an f32's binary tail (0.8999999761…) would be
+/// noise in the API and could make two identical runs compare unequal.
+fn stored_confidence(confidence: f32) -> f64 {
+    (f64::from(confidence) * 1000.0).round() / 1000.0
+}
+
 /// The file that speaks for an item: its first part that is present.
 async fn primary_file(
     p: &Pipeline,
